@@ -1,0 +1,36 @@
+"""Analyzers over one Inventory, computed once and shared by every rule.
+
+Rules never touch the network or the file system; they read the Inventory and these analyzers
+(effective component configuration, platform; later the RBAC index and the audit engine). Each
+analyzer is computed lazily on first use, so a run of only RBAC rules never resolves kubelet
+settings.
+"""
+
+from functools import cached_property
+
+from kubeward.inventory.model import Inventory
+from kubeward.resolve.apiserver import EffectiveApiServer
+from kubeward.resolve.kubelet import EffectiveKubelet
+from kubeward.resolve.platform import PlatformInfo, detect_platform
+
+
+class Analysis:
+    """Lazily computed views of one Inventory."""
+
+    def __init__(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+
+    @cached_property
+    def platform(self) -> PlatformInfo:
+        """The detected platform."""
+        return detect_platform(self.inventory)
+
+    @cached_property
+    def apiservers(self) -> tuple[EffectiveApiServer, ...]:
+        """Every kube-apiserver with its flags resolved."""
+        return tuple(EffectiveApiServer(instance) for instance in self.inventory.apiservers)
+
+    @cached_property
+    def kubelets(self) -> tuple[EffectiveKubelet, ...]:
+        """Every kubelet with its settings resolved."""
+        return tuple(EffectiveKubelet(instance) for instance in self.inventory.kubelets)

@@ -1,0 +1,14 @@
+"""Imports every rule family so the registry holds the whole catalog.
+
+Adding a family means adding a module under ``kubeward.checks`` and one import here.
+"""
+
+from kubeward.checks import apiserver, kubelet, rbac_bindings, workload_tokens
+from kubeward.checks.registry import REGISTRY, Registry
+
+FAMILIES = (apiserver, kubelet, rbac_bindings, workload_tokens)
+
+
+def load_rules() -> Registry:
+    """The registry with every rule family imported."""
+    return REGISTRY

@@ -1,0 +1,1 @@
+"""Offline inputs: node files, dumps, distro and provider configs, read as data and never executed."""

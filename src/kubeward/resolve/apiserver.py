@@ -1,0 +1,204 @@
+"""Effective kube-apiserver flags.
+
+A flag on the command line decides (for scalar flags the last occurrence wins; list flags
+accumulate across occurrences, as pflag's ``StringSlice``/``StringArray`` do); otherwise the
+kube-apiserver default for the version at hand. A flag an installer put on the command line by
+itself (k3s, kubeadm) is reported with source ``default`` and the installer named, since the user
+did not choose it.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from kubeward.findings import Resource
+from kubeward.inventory.components import ApiServerInstance, Flag
+from kubeward.inventory.provenance import default_of
+from kubeward.resolve.setting import Setting, minor_version, parse_bool, parse_int, split_list
+
+COMPONENT = "kube-apiserver"
+
+# Flags whose repeated occurrences accumulate (pflag StringSlice: comma separated; StringArray: not).
+SLICE_FLAGS = frozenset(
+    {
+        "authorization-mode",
+        "enable-admission-plugins",
+        "disable-admission-plugins",
+        "admission-control",
+        "tls-cipher-suites",
+        "api-audiences",
+        "kubelet-preferred-address-types",
+        "requestheader-allowed-names",
+        "requestheader-username-headers",
+        "requestheader-group-headers",
+        "requestheader-extra-headers-prefix",
+        "oidc-signing-algs",
+        "cors-allowed-origins",
+        "etcd-servers",
+    }
+)
+ARRAY_FLAGS = frozenset({"service-account-issuer", "service-account-key-file"})
+BOOL_FLAGS = frozenset(
+    {
+        "anonymous-auth",
+        "profiling",
+        "enable-priority-and-fairness",
+        "service-account-lookup",
+        "allow-privileged",
+        "enable-bootstrap-token-auth",
+        "audit-log-compress",
+    }
+)
+INT_FLAGS = frozenset(
+    {
+        "max-requests-inflight",
+        "max-mutating-requests-inflight",
+        "audit-log-maxage",
+        "audit-log-maxbackup",
+        "audit-log-maxsize",
+        "secure-port",
+        "insecure-port",
+    }
+)
+
+# kube-apiserver defaults that matter for access (pkg/kubeapiserver/options and
+# staging/src/k8s.io/apiserver/pkg/server/options of each release). Missing = no default (unset).
+DEFAULTS: dict[str, Any] = {
+    "anonymous-auth": True,
+    "profiling": True,
+    "enable-priority-and-fairness": True,
+    "max-requests-inflight": 400,
+    "max-mutating-requests-inflight": 200,
+    "service-account-lookup": True,
+    "secure-port": 6443,
+    "bind-address": "0.0.0.0",
+    "audit-log-maxage": 0,
+    "audit-log-maxbackup": 0,
+    "audit-log-maxsize": 0,
+    "authorization-mode": ["AlwaysAllow"],
+    "allow-privileged": False,
+}
+
+
+@dataclass(frozen=True)
+class EffectiveApiServer:
+    """One kube-apiserver instance with its flags resolved."""
+
+    instance: ApiServerInstance
+
+    @cached_property
+    def resource(self) -> Resource:
+        """How findings name this instance."""
+        return Resource(
+            kind="kube-apiserver",
+            name=self.instance.name,
+            namespace="",
+            provenance=self.instance.provenance,
+        )
+
+    @cached_property
+    def minor(self) -> int | None:
+        """Kubernetes minor version of this instance, if known."""
+        return minor_version(self.instance.version) if self.instance.version else None
+
+    @cached_property
+    def _user(self) -> dict[str, list[Flag]]:
+        grouped: dict[str, list[Flag]] = {}
+        for flag in self.instance.flags:
+            grouped.setdefault(flag.name, []).append(flag)
+        return grouped
+
+    def host_path(self, container_path: str) -> str:
+        """Where a path the API server reads lives on its node, following the static pod's
+        hostPath mounts (identity for distro and kubeadm configurations, which run on the host).
+        """
+        volumes = {v.name: v for v in self.instance.volumes}
+        best = ""
+        result = container_path
+        for mount in self.instance.volume_mounts:
+            mount_path = mount.mountPath.rstrip("/")
+            if not mount_path or not (container_path == mount_path or container_path.startswith(mount_path + "/")):
+                continue
+            volume = volumes.get(mount.name)
+            if volume is None or volume.hostPath is None or len(mount_path) <= len(best):
+                continue
+            best = mount_path
+            result = volume.hostPath.path.rstrip("/") + container_path[len(mount_path) :]
+        return result
+
+    def is_set(self, name: str) -> bool:
+        """True when the flag is on the command line."""
+        return name in self._user
+
+    def flag(self, name: str) -> Setting:
+        """The effective value of ``--name`` and what decided it."""
+        label = f"--{name}"
+        if name in self._user:
+            occurrences = self._user[name]
+            deciding = occurrences[-1]
+            by_installer = deciding.provenance.kind == "default"
+            installer = self.instance.installer or "the installer"
+            return Setting(
+                component=COMPONENT,
+                name=label,
+                value=_typed(name, occurrences),
+                source="default" if by_installer else "flag",
+                provenance=deciding.provenance,
+                detail=(
+                    f"{installer} passes {label}={deciding.value}" if by_installer else _repeat_note(name, occurrences)
+                ),
+            )
+        value = _default(name, self)
+        return Setting(
+            component=COMPONENT,
+            name=label,
+            value=value,
+            source="default",
+            provenance=default_of(f"kube-apiserver default{_version_note(self)}"),
+            detail="not set; kube-apiserver default" + (f" is {_show(value)}" if value is not None else ": unset"),
+        )
+
+
+def _default(name: str, api: EffectiveApiServer) -> Any:
+    if name == "authorization-mode" and api.is_set("authorization-config"):
+        return []
+    value = DEFAULTS.get(name)
+    return list(value) if isinstance(value, list) else value
+
+
+def _typed(name: str, occurrences: list[Flag]) -> Any:
+    if name in SLICE_FLAGS:
+        values: list[str] = []
+        for flag in occurrences:
+            values.extend(split_list(flag.value))
+        return values
+    if name in ARRAY_FLAGS:
+        return [flag.value for flag in occurrences]
+    raw = occurrences[-1].value
+    if name in BOOL_FLAGS:
+        parsed = parse_bool(raw)
+        return raw if parsed is None else parsed
+    if name in INT_FLAGS:
+        number = parse_int(raw)
+        return raw if number is None else number
+    return raw
+
+
+def _repeat_note(name: str, occurrences: list[Flag]) -> str:
+    if len(occurrences) < 2:
+        return ""
+    if name in SLICE_FLAGS or name in ARRAY_FLAGS:
+        return f"given {len(occurrences)} times; the values accumulate"
+    return f"given {len(occurrences)} times; the last one wins"
+
+
+def _version_note(api: EffectiveApiServer) -> str:
+    return f" ({api.instance.version})" if api.instance.version else " (version unknown)"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(value) if value else "(empty)"
+    return str(value)

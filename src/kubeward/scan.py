@@ -1,0 +1,166 @@
+"""The scan pipeline: inputs -> Inventory -> rules -> findings -> suppression -> report.
+
+The CLI parses options and calls these functions; tests call them directly.
+"""
+
+import datetime as dt
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from kubeward.analysis import Analysis
+from kubeward.checks.catalog import load_rules
+from kubeward.checks.registry import RegisteredRule
+from kubeward.collect.offline import OfflineCollector
+from kubeward.engine import run_rules
+from kubeward.findings import Finding
+from kubeward.inventory.builder import InventoryBuilder
+from kubeward.inventory.bundle import BundleError, load_bundle, read_manifest
+from kubeward.inventory.model import InputIssue, Inventory, Target
+from kubeward.report.build import build_report
+from kubeward.report.model import ScanInfo, ScanReport
+from kubeward.suppress import apply_suppressions
+from kubeward.suppress.baseline import Baseline
+from kubeward.suppress.ignorefile import IgnoreFile
+
+DEMO_NAME = "demo"
+
+
+def demo_root() -> Path:
+    """The bundled demo cluster (a kubeadm-style cluster with the misconfigurations real ones have)."""
+    return Path(str(resources.files("kubeward") / "demo" / "cluster"))
+
+
+def now() -> str:
+    """UTC timestamp for reports."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class OfflineSources:
+    """Offline inputs of one scan: files and folders, bundles, and/or the demo."""
+
+    paths: Sequence[str] = ()
+    bundles: Sequence[str] = ()
+    demo: bool = False
+
+    @property
+    def empty(self) -> bool:
+        """True when no offline input was given (the scan is then of a live cluster)."""
+        return not (self.paths or self.bundles or self.demo)
+
+
+def offline_target(sources: OfflineSources) -> Target:
+    """Name the scan target after its inputs."""
+    if sources.demo and not sources.paths and not sources.bundles:
+        return Target(kind="demo", name=DEMO_NAME)
+    if sources.bundles and not sources.paths and len(sources.bundles) == 1:
+        try:
+            manifest = read_manifest(sources.bundles[0])
+        except BundleError:
+            return Target(kind="bundle", name=os.path.basename(sources.bundles[0].rstrip("/")) or "bundle")
+        return Target(
+            kind="bundle",
+            name=manifest.target.name,
+            server=manifest.target.server,
+            context=manifest.target.context,
+        )
+    names = [*sources.paths, *sources.bundles]
+    return Target(kind="offline", name=", ".join(names) if len(names) <= 3 else f"{len(names)} inputs")
+
+
+def load_offline_inventory(sources: OfflineSources, target: Target | None = None) -> Inventory:
+    """Build an Inventory from offline inputs (files, folders, bundles, the demo)."""
+    builder = InventoryBuilder(target or offline_target(sources))
+    fill_offline(sources, builder)
+    return builder.build()
+
+
+def fill_offline(sources: OfflineSources, builder: InventoryBuilder) -> None:
+    """Add offline inputs to ``builder`` (shared by scan and collect)."""
+    for bundle in sources.bundles:
+        try:
+            load_bundle(bundle, builder)
+        except BundleError as exc:
+            builder.add_issue(InputIssue(input=bundle, message=str(exc).removeprefix(f"{bundle}: ")))
+    if sources.paths:
+        OfflineCollector(builder).load(list(sources.paths))
+    if sources.demo:
+        root = demo_root()
+        OfflineCollector(builder, display=_relative_to(root, DEMO_NAME)).load([str(root)])
+
+
+def _relative_to(root: Path, prefix: str) -> Callable[[str], str]:
+    def display(path: str) -> str:
+        try:
+            return f"{prefix}/{Path(path).relative_to(root).as_posix()}"
+        except ValueError:
+            return path
+
+    return display
+
+
+@dataclass
+class ScanSettings:
+    """What to do with findings: suppression sources and which rules run."""
+
+    ignore_file: IgnoreFile | None = None
+    baseline: Baseline | None = None
+    honor_annotations: bool = True
+    rule_ids: Sequence[str] = ()
+    today: dt.date = field(default_factory=dt.date.today)
+
+
+def selected_rules(rule_ids: Sequence[str]) -> list[RegisteredRule]:
+    """All rules, or the ones named (unknown ids raise ValueError)."""
+    registry = load_rules()
+    if not rule_ids:
+        return list(registry)
+    chosen: list[RegisteredRule] = []
+    for rule_id in rule_ids:
+        found = registry.get(rule_id)
+        if found is None:
+            raise ValueError(f"unknown rule id {rule_id}")
+        chosen.append(found)
+    return chosen
+
+
+def analyze(inventory: Inventory, settings: ScanSettings, started: str) -> ScanReport:
+    """Run the rules, apply suppressions and build the report.
+
+    Suppression warnings (expired ignore entries, annotations without a reason) and rule errors are
+    part of the report's issues; a rule error makes the scan incomplete.
+    """
+    rules = selected_rules(settings.rule_ids)
+    analysis = Analysis(inventory)
+    findings, rule_errors = run_rules(analysis, rules)
+    outcome = apply_suppressions(
+        findings,
+        ignore_file=settings.ignore_file,
+        baseline=settings.baseline,
+        honor_annotations=settings.honor_annotations,
+        today=settings.today,
+    )
+    issues = [*inventory.issues, *outcome.warnings]
+    issues.extend(
+        InputIssue(input=f"rule {err.split(':', 1)[0]}", message=err.split(":", 1)[1].strip()) for err in rule_errors
+    )
+    scan = ScanInfo(
+        target=inventory.target,
+        started=started,
+        finished=now(),
+        kubernetes_version=inventory.version.gitVersion if inventory.version else "",
+        platform=analysis.platform.label,
+        inputs=inventory.inputs,
+        incomplete=inventory.incomplete or bool(rule_errors),
+        missing=tuple(rec for rec in inventory.collection if not rec.ok),
+        issues=tuple(issues),
+    )
+    return build_report(outcome.findings, [r.meta for r in rules], scan)
+
+
+def count_failures(findings: Sequence[Finding]) -> int:
+    """Number of unsuppressed failures."""
+    return sum(1 for f in findings if f.status == "fail")
