@@ -28,7 +28,8 @@ class Analysis:
     @cached_property
     def apiservers(self) -> tuple[EffectiveApiServer, ...]:
         """Every kube-apiserver with its flags resolved."""
-        return tuple(EffectiveApiServer(instance) for instance in self.inventory.apiservers)
+        version = self.inventory.version.gitVersion if self.inventory.version is not None else ""
+        return tuple(EffectiveApiServer(instance, version) for instance in self.inventory.apiservers)
 
     @cached_property
     def kubelets(self) -> tuple[EffectiveKubelet, ...]:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+import msgspec
+
 from kubeward.analysis import Analysis
 from kubeward.checks.catalog import load_rules
 from kubeward.checks.registry import RegisteredRule
@@ -18,7 +20,8 @@ from kubeward.engine import run_rules
 from kubeward.findings import Finding
 from kubeward.inventory.builder import InventoryBuilder
 from kubeward.inventory.bundle import BundleError, load_bundle, read_manifest
-from kubeward.inventory.model import InputIssue, Inventory, Target
+from kubeward.inventory.model import InputIssue, Inventory, Target, VersionInfo
+from kubeward.inventory.provenance import default_of
 from kubeward.report.build import build_report
 from kubeward.report.model import ScanInfo, ScanReport
 from kubeward.suppress import apply_suppressions
@@ -100,6 +103,21 @@ def _relative_to(root: Path, prefix: str) -> Callable[[str], str]:
             return path
 
     return display
+
+
+def with_version(inventory: Inventory, version: str | None) -> Inventory:
+    """Set the Kubernetes version when the inputs do not tell it (``--kubernetes-version``)."""
+    if not version or inventory.version is not None:
+        return inventory
+    text = version if version.startswith("v") else f"v{version}"
+    parts = text.lstrip("v").split(".")
+    info = VersionInfo(
+        gitVersion=text,
+        major=parts[0],
+        minor=parts[1] if len(parts) > 1 else "",
+        provenance=default_of("--kubernetes-version"),
+    )
+    return msgspec.structs.replace(inventory, version=info)
 
 
 @dataclass

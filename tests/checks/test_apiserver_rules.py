@@ -5,17 +5,22 @@ import json
 from pathlib import Path
 
 import pytest
-
 from tests.support.inventories import inventory_from_files, run_rule, verdicts
 
 MANIFEST = "nodes/cp-1/etc/kubernetes/manifests/kube-apiserver.yaml"
 
 
-def static_pod(flags: list[str], *, in_args: bool = False, image: str = "registry.k8s.io/kube-apiserver:v1.31.2") -> str:
+def static_pod(
+    flags: list[str], *, in_args: bool = False, image: str = "registry.k8s.io/kube-apiserver:v1.31.2"
+) -> str:
     """A kubeadm-style static pod manifest with ``flags`` in ``command`` or (RKE2 style) ``args``."""
     lines = "\n".join(f"    - {flag}" for flag in flags)
     if in_args:
-        body = f"  - command:\n    - kube-apiserver\n    args:\n{lines}\n" if flags else "  - command:\n    - kube-apiserver\n"
+        body = (
+            f"  - command:\n    - kube-apiserver\n    args:\n{lines}\n"
+            if flags
+            else "  - command:\n    - kube-apiserver\n"
+        )
     else:
         body = f"  - command:\n    - kube-apiserver\n{lines}\n"
     return (
@@ -35,9 +40,7 @@ def scan(tmp_path: Path, files: dict[str, str], rule_id: str) -> list[tuple[str,
 @pytest.mark.parametrize("in_args", [False, True], ids=["command", "args"])
 def test_anonymous_auth_absent_flag_means_enabled(tmp_path: Path, in_args: bool) -> None:
     files = {MANIFEST: static_pod(["--authorization-mode=Node,RBAC"], in_args=in_args)}
-    assert scan(tmp_path, files, "KW-AUTHN-001") == [
-        ("fail", "kube-apiserver/kube-apiserver (cp-1)", True, "default")
-    ]
+    assert scan(tmp_path, files, "KW-AUTHN-001") == [("fail", "kube-apiserver/kube-apiserver (cp-1)", True, "default")]
 
 
 @pytest.mark.parametrize("in_args", [False, True], ids=["command", "args"])
@@ -67,15 +70,16 @@ def test_anonymous_auth_space_separated_boolean_is_true(tmp_path: Path) -> None:
 
 
 def authn_config(anonymous: str) -> str:
-    return (
-        "apiVersion: apiserver.config.k8s.io/v1\nkind: AuthenticationConfiguration\n" + anonymous
-    )
+    return "apiVersion: apiserver.config.k8s.io/v1\nkind: AuthenticationConfiguration\n" + anonymous
 
 
 @pytest.mark.parametrize(
     ("anonymous", "status"),
     [
-        ("anonymous:\n  enabled: true\n  conditions:\n  - path: /livez\n  - path: /readyz\n  - path: /healthz\n", "pass"),
+        (
+            "anonymous:\n  enabled: true\n  conditions:\n  - path: /livez\n  - path: /readyz\n  - path: /healthz\n",
+            "pass",
+        ),
         ("anonymous:\n  enabled: true\n", "fail"),
         ("anonymous:\n  enabled: true\n  conditions:\n  - path: /healthz\n  - path: /api\n", "fail"),
         ("anonymous:\n  enabled: false\n", "pass"),
@@ -119,7 +123,16 @@ def test_structured_config_file_missing_is_not_assessable(tmp_path: Path) -> Non
 
 def test_no_apiserver_input_is_not_assessable(tmp_path: Path) -> None:
     files = {"dump/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n"}
-    for rule_id in ("KW-AUTHN-001", "KW-AUTHZ-001", "KW-AUTHZ-002", "KW-NET-001", "KW-AUDIT-001", "KW-AUDIT-002", "KW-ADM-001", "KW-APF-001"):
+    for rule_id in (
+        "KW-AUTHN-001",
+        "KW-AUTHZ-001",
+        "KW-AUTHZ-002",
+        "KW-NET-001",
+        "KW-AUDIT-001",
+        "KW-AUDIT-002",
+        "KW-ADM-001",
+        "KW-APF-001",
+    ):
         findings = run_rule(inventory_from_files(tmp_path, files), rule_id)
         assert verdicts(findings) == [("not_assessable", "Cluster/test")], rule_id
         assert "no kube-apiserver configuration" in findings[0].message
@@ -198,7 +211,10 @@ apiServer:
 
 def test_kubeadm_cluster_configuration(tmp_path: Path) -> None:
     inventory = inventory_from_files(tmp_path, {"kubeadm.yaml": KUBEADM})
-    results = {rule: run_rule(inventory, rule)[0] for rule in ("KW-NET-001", "KW-AUDIT-001", "KW-AUDIT-002", "KW-AUTHZ-001", "KW-ADM-001", "KW-AUTHN-001")}
+    results = {
+        rule: run_rule(inventory, rule)[0]
+        for rule in ("KW-NET-001", "KW-AUDIT-001", "KW-AUDIT-002", "KW-AUTHZ-001", "KW-ADM-001", "KW-AUTHN-001")
+    }
     assert {rule: f.status for rule, f in results.items()} == {
         "KW-NET-001": "pass",
         "KW-AUDIT-001": "pass",
@@ -269,7 +285,11 @@ def test_node_restriction(tmp_path: Path, flags: list[str], status: str) -> None
 
 @pytest.mark.parametrize(
     ("flags", "status", "source"),
-    [([], "pass", "default"), (["--enable-priority-and-fairness=false"], "fail", "flag"), (["--enable-priority-and-fairness=true"], "pass", "flag")],
+    [
+        ([], "pass", "default"),
+        (["--enable-priority-and-fairness=false"], "fail", "flag"),
+        (["--enable-priority-and-fairness=true"], "pass", "flag"),
+    ],
 )
 def test_priority_and_fairness(tmp_path: Path, flags: list[str], status: str, source: str) -> None:
     files = {MANIFEST: static_pod(flags)}

@@ -117,10 +117,13 @@ def test_default_service_account_tokens(tmp_path: Path) -> None:
             "apiVersion: v1\nkind: List\nitems:\n"
             # a pod of the web Deployment's ReplicaSet: reported through its Deployment only
             "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: web-abc\n    namespace: shop\n"
-            "    ownerReferences:\n    - {apiVersion: apps/v1, kind: ReplicaSet, name: web-1, uid: uid-rs, controller: true}\n"
+            "    ownerReferences:\n"
+            "    - {apiVersion: apps/v1, kind: ReplicaSet, name: web-1, uid: uid-rs, controller: true}\n"
             "  spec:\n    containers:\n    - name: app\n"
-            "- apiVersion: apps/v1\n  kind: ReplicaSet\n  metadata:\n    name: web-1\n    namespace: shop\n    uid: uid-rs\n"
-            "    ownerReferences:\n    - {apiVersion: apps/v1, kind: Deployment, name: web, uid: uid-web, controller: true}\n"
+            "- apiVersion: apps/v1\n  kind: ReplicaSet\n  metadata:\n    name: web-1\n"
+            "    namespace: shop\n    uid: uid-rs\n"
+            "    ownerReferences:\n"
+            "    - {apiVersion: apps/v1, kind: Deployment, name: web, uid: uid-web, controller: true}\n"
             "  spec:\n    template:\n      spec:\n        containers:\n        - name: app\n"
             # a bare pod in a namespace whose default SA disables automounting
             "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: job-1\n    namespace: batch\n"
@@ -140,9 +143,14 @@ def test_default_service_account_tokens(tmp_path: Path) -> None:
     ]
     by_key = {f.resource.key(): f for f in findings}
     assert "ServiceAccount automountServiceAccountToken" in by_key["Pod/batch/job-1"].evidence.detail
-    assert by_key["Pod/batch/debug"].resource.ignore_annotations == {"ignore-check.kubeward.dev/KW-CRED-001": "incident INC-1"}
+    assert by_key["Pod/batch/debug"].resource.ignore_annotations == {
+        "ignore-check.kubeward.dev/KW-CRED-001": "incident INC-1"
+    }
 
 
 def test_token_rule_needs_pods_or_workloads(tmp_path: Path) -> None:
-    [finding] = run_rule(inventory_from_files(tmp_path, {"ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n"}), "KW-CRED-001")
+    [finding] = run_rule(
+        inventory_from_files(tmp_path, {"ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n"}),
+        "KW-CRED-001",
+    )
     assert finding.status == "not_assessable"

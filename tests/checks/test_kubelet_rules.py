@@ -5,7 +5,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from tests.support.inventories import inventory_from_files, run_rule
 
 RULES = ("KW-KUBELET-001", "KW-KUBELET-002", "KW-KUBELET-003")
@@ -55,7 +54,8 @@ def test_flags_override_config_file(tmp_path: Path) -> None:
     unit = UNIT_WITH_CONFIG.replace("--kubeconfig", "--read-only-port=10255 --anonymous-auth=true --kubeconfig")
     files = {
         "n1/etc/systemd/system/kubelet.service": unit,
-        "n1/var/lib/kubelet/config.yaml": EMPTY_CONFIG + "readOnlyPort: 0\nauthentication:\n  anonymous:\n    enabled: false\n",
+        "n1/var/lib/kubelet/config.yaml": EMPTY_CONFIG
+        + "readOnlyPort: 0\nauthentication:\n  anonymous:\n    enabled: false\n",
     }
     result = outcome(tmp_path, files)
     assert result["KW-KUBELET-001"] == ("fail", True, "flag")
@@ -67,7 +67,8 @@ def test_dropin_overrides_config_file_with_its_line(tmp_path: Path) -> None:
     files = {
         "n1/etc/systemd/system/kubelet.service": unit,
         "n1/var/lib/kubelet/config.yaml": EMPTY_CONFIG + "authentication:\n  anonymous:\n    enabled: false\n",
-        "n1/etc/kubernetes/kubelet.conf.d/10-a.conf": EMPTY_CONFIG + "authentication:\n  anonymous:\n    enabled: true\n",
+        "n1/etc/kubernetes/kubelet.conf.d/10-a.conf": EMPTY_CONFIG
+        + "authentication:\n  anonymous:\n    enabled: true\n",
         "n1/etc/kubernetes/kubelet.conf.d/20-b.conf": EMPTY_CONFIG + "readOnlyPort: 10255\n",
         "n1/etc/kubernetes/kubelet.conf.d/README": "not a drop-in\n",
     }
@@ -113,11 +114,16 @@ def test_kubeadm_layout_env_file_and_dropin_unit(tmp_path: Path) -> None:
     [port] = run_rule(inventory, "KW-KUBELET-003")
     assert (port.status, port.evidence.value, port.evidence.source) == ("fail", 10255, "flag")
     assert port.evidence.provenance is not None
-    assert (port.evidence.provenance.source, port.evidence.provenance.line) == ("n1/var/lib/kubelet/kubeadm-flags.env", 1)
+    assert (port.evidence.provenance.source, port.evidence.provenance.line) == (
+        "n1/var/lib/kubelet/kubeadm-flags.env",
+        1,
+    )
 
 
 def test_k3s_kubelet_defaults_and_override(tmp_path: Path) -> None:
-    result = outcome(tmp_path, {"n1/etc/rancher/k3s/config.yaml": "kubelet-arg:\n- read-only-port=10255\nserver: https://k3s:6443\n"})
+    result = outcome(
+        tmp_path, {"n1/etc/rancher/k3s/config.yaml": "kubelet-arg:\n- read-only-port=10255\nserver: https://k3s:6443\n"}
+    )
     assert result == {
         "KW-KUBELET-001": ("pass", False, "default"),
         "KW-KUBELET-002": ("pass", "Webhook", "default"),
@@ -149,7 +155,9 @@ def test_kubeadm_config_file_kubelet(tmp_path: Path) -> None:
     files = {
         "kubeadm.yaml": (
             "apiVersion: kubeadm.k8s.io/v1beta3\nkind: InitConfiguration\nnodeRegistration:\n"
-            "  kubeletExtraArgs:\n    read-only-port: '10255'\n---\n" + EMPTY_CONFIG + "authorization:\n  mode: AlwaysAllow\n"
+            "  kubeletExtraArgs:\n    read-only-port: '10255'\n---\n"
+            + EMPTY_CONFIG
+            + "authorization:\n  mode: AlwaysAllow\n"
         )
     }
     result = outcome(tmp_path, files)

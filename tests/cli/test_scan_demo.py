@@ -67,7 +67,11 @@ def verdicts(report: dict) -> set[tuple[str, str, str]]:
         if f["status"] == "pass":
             continue
         resource = f["resource"]
-        key = f"{resource['kind']}/{resource['namespace']}/{resource['name']}" if resource.get("namespace") else f"{resource['kind']}/{resource['name']}"
+        key = (
+            f"{resource['kind']}/{resource['namespace']}/{resource['name']}"
+            if resource.get("namespace")
+            else f"{resource['kind']}/{resource['name']}"
+        )
         out.add((f["rule_id"], f["status"], key))
     return out
 
@@ -130,7 +134,9 @@ def test_exit_codes(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fmt", ["table", "json", "sarif", "junit", "markdown"])
 def test_no_secret_in_any_format(tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"report.{fmt}"
-    result = run("scan", "--demo", "-o", fmt, "--output-file", str(out), "--show-suppressed", "--include-passed", cwd=tmp_path)
+    result = run(
+        "scan", "--demo", "-o", fmt, "--output-file", str(out), "--show-suppressed", "--include-passed", cwd=tmp_path
+    )
     text = out.read_text() + result.stdout + result.stderr
     assert out.stat().st_size > 0
     for secret in SECRET_STRINGS:
@@ -205,6 +211,8 @@ def test_console_scripts_and_kubectl_plugin(tmp_path: Path) -> None:
     if kubectl is None:
         pytest.fail("kubectl not found (the test extra installs it)")
     env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    via_kubectl = subprocess.run([kubectl, "ward", "rules", "list"], capture_output=True, text=True, env=env, cwd=tmp_path)
+    via_kubectl = subprocess.run(
+        [kubectl, "ward", "rules", "list"], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
     assert via_kubectl.returncode == 0, via_kubectl.stderr
     assert "KW-AUTHN-001" in via_kubectl.stdout

@@ -36,7 +36,7 @@ def test_schema_check_command() -> None:
 def test_schema_metadata() -> None:
     schema = load_schema()
     assert schema["$schema"] == SCHEMA_DIALECT == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["$id"] == "https://kubeward.dev/schemas/report-v1.json"
+    assert schema["$id"] == "urn:kubeward:schema:report:v1"
     assert schema["title"] == "kubeward scan report"
     report_def = schema["$defs"]["ScanReport"]
     assert report_def["properties"]["schema_version"]["pattern"] == r"^1\.[0-9]+$"

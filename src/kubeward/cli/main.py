@@ -32,6 +32,7 @@ from kubeward.scan import (
     now,
     offline_target,
     selected_rules,
+    with_version,
 )
 from kubeward.suppress import (
     BaselineError,
@@ -144,6 +145,11 @@ def _summary_line(report: ScanReport) -> str:
 @click.option("--show-suppressed", is_flag=True, help="List suppressed findings in table and markdown output.")
 @click.option("--include-passed", is_flag=True, help="Include passing checks in JUnit output.")
 @click.option("--rule", "rules", multiple=True, metavar="ID", help="Run only this rule (repeatable).")
+@click.option(
+    "--kubernetes-version",
+    metavar="VERSION",
+    help="Kubernetes version whose defaults apply (e.g. v1.31.2), when the inputs do not tell.",
+)
 def scan(
     paths: tuple[str, ...],
     bundles: tuple[str, ...],
@@ -158,6 +164,7 @@ def scan(
     show_suppressed: bool,
     include_passed: bool,
     rules: tuple[str, ...],
+    kubernetes_version: str | None,
 ) -> None:
     """Scan a live cluster (kubeconfig), a bundle, files and folders, or the bundled --demo.
 
@@ -170,7 +177,7 @@ def scan(
     try:
         settings = _settings(ignore_file, baseline, not no_annotation_ignores, rules)
         sources = OfflineSources(paths=paths, bundles=bundles, demo=demo)
-        inventory = _inventory(sources, kube)
+        inventory = with_version(_inventory(sources, kube), kubernetes_version)
         report = analyze(inventory, settings, started)
     except (IgnoreFileError, BaselineError, ValueError) as exc:
         raise click.UsageError(str(exc)) from exc

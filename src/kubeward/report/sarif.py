@@ -31,7 +31,8 @@ from kubeward.report.model import ScanReport
 
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
-INFORMATION_URI = "https://kubeward.dev"
+# The project has no published home page yet; set one here when it does (SARIF makes it optional).
+INFORMATION_URI = ""
 CLUSTER_SCOPED_SEGMENT = "_cluster"
 FINGERPRINT_KEY = "primaryLocationLineHash"
 # Our own, namespaced copy of the fingerprint, for SARIF consumers other than GitHub.
@@ -83,9 +84,10 @@ def render_sarif(report: ScanReport, *, information_uri: str = INFORMATION_URI, 
     driver: dict[str, Any] = {
         "name": report.tool.name or "kubeward",
         "semanticVersion": report.tool.version,
-        "informationUri": information_uri,
         "rules": [_rule(meta, information_uri) for meta in report.rules],
     }
+    if information_uri:
+        driver["informationUri"] = information_uri
     run: dict[str, Any] = {
         "tool": {"driver": driver},
         "automationDetails": {"id": f"kubeward/{cluster}/"},
@@ -154,7 +156,8 @@ def help_markdown(meta: RuleMeta, information_uri: str) -> str:
         parts.append("CIS Kubernetes Benchmark: " + ", ".join(meta.cis))
     if meta.references:
         parts.append("References:\n\n" + "\n".join(f"- <{ref}>" for ref in meta.references))
-    parts.append(f"Run `kubeward rules explain {meta.id}` or see <{information_uri}>.")
+    more = f" or see <{information_uri}>" if information_uri else ""
+    parts.append(f"Run `kubeward rules explain {meta.id}`{more}.")
     return "\n\n".join(parts)
 
 

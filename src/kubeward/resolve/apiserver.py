@@ -62,22 +62,39 @@ INT_FLAGS = frozenset(
 )
 
 # kube-apiserver defaults that matter for access (pkg/kubeapiserver/options and
-# staging/src/k8s.io/apiserver/pkg/server/options of each release). Missing = no default (unset).
-DEFAULTS: dict[str, Any] = {
-    "anonymous-auth": True,
-    "profiling": True,
-    "enable-priority-and-fairness": True,
-    "max-requests-inflight": 400,
-    "max-mutating-requests-inflight": 200,
-    "service-account-lookup": True,
-    "secure-port": 6443,
-    "bind-address": "0.0.0.0",
-    "audit-log-maxage": 0,
-    "audit-log-maxbackup": 0,
-    "audit-log-maxsize": 0,
-    "authorization-mode": ["AlwaysAllow"],
-    "allow-privileged": False,
+# staging/src/k8s.io/apiserver/pkg/server/options of each release). A flag missing here has no
+# default (unset). Version-dependent defaults list (first minor, last minor, value) ranges; None = open.
+VersionedDefault = tuple[int | None, int | None, Any]
+DEFAULTS: dict[str, tuple[VersionedDefault, ...]] = {
+    "anonymous-auth": ((None, None, True),),
+    "profiling": ((None, None, True),),
+    # API Priority and Fairness: beta and on by default from 1.20, off before.
+    "enable-priority-and-fairness": ((None, 19, False), (20, None, True)),
+    "max-requests-inflight": ((None, None, 400),),
+    "max-mutating-requests-inflight": ((None, None, 200),),
+    "service-account-lookup": ((None, None, True),),
+    "secure-port": ((None, None, 6443),),
+    "bind-address": ((None, None, "0.0.0.0"),),
+    # The insecure port served unauthenticated HTTP on 8080 until 1.20 made 0 the default; the flag
+    # was removed in 1.24.
+    "insecure-port": ((None, 19, 8080), (20, 23, 0)),
+    "audit-log-maxage": ((None, None, 0),),
+    "audit-log-maxbackup": ((None, None, 0),),
+    "audit-log-maxsize": ((None, None, 0),),
+    "authorization-mode": ((None, None, ["AlwaysAllow"]),),
+    "allow-privileged": ((None, None, False),),
 }
+# The release whose defaults apply when the version is unknown (stated in the verdict's detail).
+ASSUMED_MINOR = 34
+
+
+def default_for(name: str, minor: int | None) -> Any:
+    """The kube-apiserver default of ``--name`` for a minor version (None = assume ASSUMED_MINOR)."""
+    version = ASSUMED_MINOR if minor is None else minor
+    for first, last, value in DEFAULTS.get(name, ()):
+        if (first is None or version >= first) and (last is None or version <= last):
+            return list(value) if isinstance(value, list) else value
+    return None
 
 
 @dataclass(frozen=True)
@@ -85,6 +102,7 @@ class EffectiveApiServer:
     """One kube-apiserver instance with its flags resolved."""
 
     instance: ApiServerInstance
+    cluster_version: str = ""
 
     @cached_property
     def resource(self) -> Resource:
@@ -98,8 +116,13 @@ class EffectiveApiServer:
 
     @cached_property
     def minor(self) -> int | None:
-        """Kubernetes minor version of this instance, if known."""
-        return minor_version(self.instance.version) if self.instance.version else None
+        """Kubernetes minor version of this instance (image tag, else the cluster's), if known."""
+        return minor_version(self.version) if self.version else None
+
+    @property
+    def version(self) -> str:
+        """The instance's version, falling back to the cluster's."""
+        return self.instance.version or self.cluster_version
 
     @cached_property
     def _user(self) -> dict[str, list[Flag]]:
@@ -162,8 +185,7 @@ class EffectiveApiServer:
 def _default(name: str, api: EffectiveApiServer) -> Any:
     if name == "authorization-mode" and api.is_set("authorization-config"):
         return []
-    value = DEFAULTS.get(name)
-    return list(value) if isinstance(value, list) else value
+    return default_for(name, api.minor)
 
 
 def _typed(name: str, occurrences: list[Flag]) -> Any:
@@ -193,7 +215,9 @@ def _repeat_note(name: str, occurrences: list[Flag]) -> str:
 
 
 def _version_note(api: EffectiveApiServer) -> str:
-    return f" ({api.instance.version})" if api.instance.version else " (version unknown)"
+    if api.minor is not None:
+        return f" ({api.version})"
+    return f" (version unknown; 1.{ASSUMED_MINOR} defaults assumed)"
 
 
 def _show(value: Any) -> str:

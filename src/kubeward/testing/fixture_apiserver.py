@@ -365,6 +365,8 @@ class RecordedRequest:
     accept: str
     user: str
     status: int = 0
+    auth: str = ""
+    user_agent: str = ""
 
     def param(self, name: str) -> str | None:
         """The first value of a query parameter."""
@@ -408,9 +410,19 @@ def _status(code: int, reason: str, message: str, details: dict[str, Any] | None
     return _Answer(code, _encoder.encode(body))
 
 
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-            405: "Method Not Allowed", 410: "Gone", 429: "Too Many Requests", 500: "Internal Server Error",
-            503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    201: "Created",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    410: "Gone",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 def _ok(payload: Any) -> _Answer:
@@ -675,13 +687,37 @@ class FixtureApiServer:
         rules = self.permissions.get(user.name, set())
         return any(v in (verb, "*") and r in (resource, "*") for v, r in rules)
 
-    def handle(self, method: str, target: str, accept: str, user: UserInfo | None) -> _Answer:
-        """Answer one request."""
+    def handle(
+        self,
+        method: str,
+        target: str,
+        accept: str,
+        user: UserInfo | None,
+        *,
+        auth: str = "",
+        impersonate: str = "",
+        impersonate_groups: tuple[str, ...] = (),
+        user_agent: str = "",
+    ) -> _Answer:
+        """Answer one request. ``auth`` names the credential kind presented (bearer, basic, cert)."""
         parts = urlsplit(target)
         path = unquote(parts.path)
         query = parse_qs(parts.query, keep_blank_values=True)
+        if user is not None and impersonate:
+            if not self.allowed(user, "impersonate", "users"):
+                answer = _status(
+                    403,
+                    "Forbidden",
+                    f'users "{impersonate}" is forbidden: User "{user.name}" cannot impersonate resource "users" '
+                    'in API group "" at the cluster scope',
+                    {"name": impersonate, "kind": "users"},
+                )
+                self.record(RecordedRequest(method, path, query, accept, user.name, answer.status, auth, user_agent))
+                return answer
+            user = UserInfo(impersonate, (*impersonate_groups, "system:authenticated"))
         answer = self._answer(method, path, query, accept, user)
-        self.record(RecordedRequest(method, path, query, accept, user.name if user else "", status=answer.status))
+        name = user.name if user else ""
+        self.record(RecordedRequest(method, path, query, accept, name, answer.status, auth, user_agent))
         return answer
 
     def _answer(
@@ -702,6 +738,15 @@ class FixtureApiServer:
             )
             answer.headers.append(("Retry-After", str(throttle.retry_after)))
             return answer
+        if method == "POST" and path == "/apis/authentication.k8s.io/v1/selfsubjectreviews":
+            # What `kubectl auth whoami` asks: lets tests confirm which identity a client presented.
+            review = {
+                "kind": "SelfSubjectReview",
+                "apiVersion": "authentication.k8s.io/v1",
+                "metadata": {"creationTimestamp": None},
+                "status": {"userInfo": {"username": user.name, "groups": list(user.groups)}},
+            }
+            return _Answer(201, _encoder.encode(review))
         if method not in ("GET", "HEAD"):
             return _status(405, "MethodNotAllowed", f"the fixture server is read-only ({method} {path})")
         if path in ("/healthz", "/livez", "/readyz"):
@@ -999,8 +1044,20 @@ class _Handler(BaseHTTPRequestHandler):
         peer: dict[str, Any] | None = None
         if isinstance(self.connection, ssl.SSLSocket):
             peer = self.connection.getpeercert() or None
-        user = app.authenticate(self.headers.get("Authorization", ""), peer)
-        answer = app.handle(self.command, self.path, self.headers.get("Accept", ""), user)
+        authorization = self.headers.get("Authorization", "")
+        user = app.authenticate(authorization, peer)
+        scheme = authorization.split(" ", 1)[0].lower()
+        auth = scheme or ("cert" if peer else "")
+        answer = app.handle(
+            self.command,
+            self.path,
+            self.headers.get("Accept", ""),
+            user,
+            auth=auth,
+            impersonate=self.headers.get("Impersonate-User", ""),
+            impersonate_groups=tuple(self.headers.get_all("Impersonate-Group") or ()),
+            user_agent=self.headers.get("User-Agent", ""),
+        )
         if self.command == "HEAD":
             answer.body = b""
         head = [f"HTTP/1.1 {answer.status} {_REASONS.get(answer.status, 'Error')}"]

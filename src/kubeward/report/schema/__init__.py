@@ -21,7 +21,7 @@ from kubeward.report.model import REPORT_SCHEMA_VERSION, ScanReport
 
 SCHEMA_FILE = "report-v1.json"
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-SCHEMA_ID = "https://kubeward.dev/schemas/report-v1.json"
+SCHEMA_ID = "urn:kubeward:schema:report:v1"
 # Any 1.x report: minor versions are additive, so the v1 schema describes them all.
 SCHEMA_VERSION_PATTERN = r"^1\.[0-9]+$"
 
