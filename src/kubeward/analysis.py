@@ -7,11 +7,15 @@ settings.
 """
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from kubeward.inventory.model import Inventory
 from kubeward.resolve.apiserver import EffectiveApiServer
 from kubeward.resolve.kubelet import EffectiveKubelet
 from kubeward.resolve.platform import PlatformInfo, detect_platform
+
+if TYPE_CHECKING:
+    from kubeward.rbac.analyzer import RbacAnalysis
 
 
 class Analysis:
@@ -35,3 +39,10 @@ class Analysis:
     def kubelets(self) -> tuple[EffectiveKubelet, ...]:
         """Every kubelet with its settings resolved."""
         return tuple(EffectiveKubelet(instance) for instance in self.inventory.kubelets)
+
+    @cached_property
+    def rbac(self) -> "RbacAnalysis":
+        """The RBAC engine over this Inventory (index, holdings, escalation graph), built on first use."""
+        from kubeward.rbac.analyzer import RbacAnalysis
+
+        return RbacAnalysis(self.inventory)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -23,10 +24,13 @@ from kubeward.inventory.bundle import BundleError, load_bundle, read_manifest
 from kubeward.inventory.model import InputIssue, Inventory, Target, VersionInfo
 from kubeward.inventory.provenance import default_of
 from kubeward.report.build import build_report
-from kubeward.report.model import ScanInfo, ScanReport
+from kubeward.report.model import AccessReview, ScanInfo, ScanReport
 from kubeward.suppress import apply_suppressions
 from kubeward.suppress.baseline import Baseline
 from kubeward.suppress.ignorefile import IgnoreFile
+
+if TYPE_CHECKING:
+    from kubeward.cli.options import KubeFlags
 
 DEMO_NAME = "demo"
 
@@ -72,6 +76,23 @@ def offline_target(sources: OfflineSources) -> Target:
         )
     names = [*sources.paths, *sources.bundles]
     return Target(kind="offline", name=", ".join(names) if len(names) <= 3 else f"{len(names)} inputs")
+
+
+def load_inventory(sources: OfflineSources, kube: "KubeFlags", *, live_if_empty: bool = True) -> Inventory:
+    """Collect the Inventory from offline inputs or, when none are given, the live cluster.
+
+    Shared by every command that reads a cluster (scan, baseline, rbac); the live collector is
+    imported only when a live cluster is read, so offline runs do not load the HTTP stack.
+    """
+    if sources.empty and live_if_empty:
+        from kubeward.cli.live import collect_live_into, live_target
+
+        builder = InventoryBuilder(live_target(kube))
+        collect_live_into(kube, builder)
+        return builder.build()
+    builder = InventoryBuilder(offline_target(sources))
+    fill_offline(sources, builder)
+    return builder.build()
 
 
 def load_offline_inventory(sources: OfflineSources, target: Target | None = None) -> Inventory:
@@ -154,6 +175,11 @@ def analyze(inventory: Inventory, settings: ScanSettings, started: str) -> ScanR
     rules = selected_rules(settings.rule_ids)
     analysis = Analysis(inventory)
     findings, rule_errors = run_rules(analysis, rules)
+    review = None
+    try:
+        review = access_review(analysis, rules)
+    except Exception as exc:  # a review failure must not lose the findings; it is reported as an issue
+        rule_errors.append(f"access review: {type(exc).__name__}: {exc}")
     outcome = apply_suppressions(
         findings,
         ignore_file=settings.ignore_file,
@@ -176,7 +202,16 @@ def analyze(inventory: Inventory, settings: ScanSettings, started: str) -> ScanR
         missing=tuple(rec for rec in inventory.collection if not rec.ok),
         issues=tuple(issues),
     )
-    return build_report(outcome.findings, [r.meta for r in rules], scan)
+    return build_report(outcome.findings, [r.meta for r in rules], scan, access_review=review)
+
+
+def access_review(analysis: Analysis, rules: Sequence[RegisteredRule]) -> AccessReview | None:
+    """The access review section, when an RBAC rule ran and some RBAC object was collected."""
+    if not any(r.meta.area == "RBAC" for r in rules) or not analysis.rbac.available:
+        return None
+    from kubeward.rbac.review import build_access_review
+
+    return build_access_review(analysis.rbac)
 
 
 def count_failures(findings: Sequence[Finding]) -> int:

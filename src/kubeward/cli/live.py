@@ -8,7 +8,7 @@ from kubeward.cli.options import KubeFlags
 from kubeward.collect.live import collect_live
 from kubeward.inventory.builder import Sink
 from kubeward.inventory.model import Target
-from kubeward.kube.client import ConnectionFailed, KubeClient, KubeError
+from kubeward.kube.client import ConnectionFailed, KubeClient, KubeError, Unauthorized
 from kubeward.kube.kubeconfig import ConnectionOptions, KubeconfigError, parse_duration, resolve_connection
 
 
@@ -58,6 +58,10 @@ def collect_live_into(kube: KubeFlags, sink: Sink) -> None:
         collect_live(client, sink, chunk_size=kube.chunk_size)
     except ConnectionFailed as exc:
         raise LiveError(f"cannot reach {connection.server}: {exc}") from exc
+    except Unauthorized as exc:
+        raise LiveError(
+            f"{connection.server} rejected the credentials of context {connection.display_name}: {exc}"
+        ) from exc
     except KubeError as exc:
         raise LiveError(str(exc)) from exc
     finally:

@@ -18,9 +18,9 @@ from kubeward.checks.catalog import load_rules
 from kubeward.checks.rule import OBJECTIVE_ORDER, Severity
 from kubeward.cli.errors import LiveError
 from kubeward.cli.options import SEVERITY_CHOICES, KubeFlags, input_options, kube_options
+from kubeward.cli.rbac import rbac as rbac_cli
 from kubeward.inventory.builder import InventoryBuilder
 from kubeward.inventory.bundle import BundleError, BundleWriter
-from kubeward.inventory.model import Inventory
 from kubeward.report.exit_codes import ExitCode, decide_exit
 from kubeward.report.model import OUTPUT_FORMATS, ScanReport
 from kubeward.report.render import render_report
@@ -34,6 +34,7 @@ from kubeward.scan import (
     selected_rules,
     with_version,
 )
+from kubeward.scan import load_inventory as _inventory
 from kubeward.suppress import (
     BaselineError,
     IgnoreFileError,
@@ -59,19 +60,6 @@ def cli() -> None:
 
     Note: as in kubectl, -o/--output is the output format; --output-file writes it to a file.
     """
-
-
-def _inventory(sources: OfflineSources, kube: KubeFlags, *, live_if_empty: bool = True) -> Inventory:
-    """Collect the Inventory from offline inputs or, when none are given, the live cluster."""
-    if sources.empty and live_if_empty:
-        from kubeward.cli.live import collect_live_into, live_target
-
-        builder = InventoryBuilder(live_target(kube))
-        collect_live_into(kube, builder)
-        return builder.build()
-    builder = InventoryBuilder(offline_target(sources))
-    fill_offline(sources, builder)
-    return builder.build()
 
 
 def _settings(
@@ -357,6 +345,9 @@ def baseline_create(
     stderr.print(f"kubeward: baseline of {failed} finding(s) written to {destination}")
     if report.scan.incomplete:
         sys.exit(ExitCode.INCOMPLETE)
+
+
+cli.add_command(rbac_cli)
 
 
 def main() -> None:

@@ -358,10 +358,11 @@ class _Collector:
         return None
 
     def run(self) -> None:
-        # The first request decides whether the cluster is reachable at all.
+        # The first request decides whether the cluster is reachable at all, and whether it accepts
+        # the credentials: a 401 there would be a 401 on every part, so it ends the collection.
         try:
             self.version()
-        except (ConnectionFailed, AuthError):
+        except (ConnectionFailed, AuthError, Unauthorized):
             raise
         except KubeError as exc:
             self.parts.fail("version", _status_of(exc), f"GET /version: {_reason_of(exc)}")
@@ -401,7 +402,8 @@ def collect_live(
 ) -> None:
     """Collect the live cluster behind ``client`` into ``sink``.
 
-    Raises ``ConnectionFailed`` (or ``AuthError``) only when the very first request fails that way;
+    Raises ``ConnectionFailed``, ``AuthError`` or ``Unauthorized`` only when the very first request
+    fails that way (unreachable, credentials unobtainable, credentials rejected);
     every other failure becomes the ``CollectionRecord`` of the part it affected.
     ``configz=False`` skips the kubelet ``/configz`` reads (they need ``get nodes/proxy``).
     """

@@ -11,6 +11,7 @@ explicitly is an error, because the user expected it to be read.
 """
 
 import os
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from kubeward.inputs.safeload import (
     MAX_YAML_BYTES,
     LoadError,
     YamlDocument,
+    invalid_json,
     load_json,
     load_yaml,
 )
@@ -46,6 +48,8 @@ _SNIFF_BYTES = 8192
 _DUMP_SUFFIXES = (".yaml", ".yml", ".json")
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv"})
 _PROGRAMS = ("kube-apiserver", "kubelet")
+_NON_SPACE = re.compile(rb"\S")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass
@@ -112,7 +116,8 @@ class OfflineCollector:
                 self._issue(path, f"file of {size / 2**20:.0f} MiB exceeds the {MAX_FILE_BYTES // 2**20} MiB limit")
                 return
             head = _read_head(real_path)
-            if _is_binary(head) and not _looks_like_cmdline(head):
+            utf16 = head.startswith(_UTF16_BOMS)
+            if not utf16 and _is_binary(head) and not _looks_like_cmdline(head):
                 if explicit:
                     self._issue(path, "binary file, not a recognised input")
                 else:
@@ -133,6 +138,8 @@ class OfflineCollector:
         location = locate(path)
         result = _FileResult()
         try:
+            if utf16:
+                data = _utf16_to_utf8(data)
             if _looks_like_cmdline(data):
                 self._cmdline(path, data, location, result)
             elif _looks_like_json(data):
@@ -159,7 +166,11 @@ class OfflineCollector:
             )
         if not result.detected:
             if explicit:
-                self._issue(path, "not a recognised input (no Kubernetes object, node configuration or provider JSON)")
+                # Objects of unknown kinds were reported above; "no Kubernetes object" would be wrong.
+                if not result.unknown_kinds:
+                    self._issue(
+                        path, "not a recognised input (no Kubernetes object, node configuration or provider JSON)"
+                    )
             else:
                 self._sink.add_input(InputRecord(path=path, detected="skipped (not a recognised input)"))
             return
@@ -179,7 +190,7 @@ class OfflineCollector:
             return
         if name in ("kubeadm-flags.env", "kubelet") or (name.endswith(".env") and looks_like_env_file(text)):
             values = parse_env_file(text, path)
-            node_path = location.node_path if location else f"/var/lib/kubelet/{name}"
+            node_path = location.node_path if location else _loose_env_path(name)
             self._node(location, path).env_files[node_path] = values
             result.detected["environment file"] += 1
             return
@@ -210,8 +221,8 @@ class OfflineCollector:
             self._distro(path, value, doc, location)
             result.detected["k3s/RKE2 config"] += 1
             return
-        kind = str(value.get("kind", ""))
-        api_version = str(value.get("apiVersion", ""))
+        kind = _text_field(value, "kind")
+        api_version = _text_field(value, "apiVersion")
         if not kind or not api_version:
             provider = providers.detect_provider(value, file_at(path, doc.line))
             if provider is not None:
@@ -227,13 +238,13 @@ class OfflineCollector:
                 if not isinstance(item, dict):
                     raise LoadError(f"List item {index} is not a mapping", doc.lines.get(f"items.{index}", doc.line))
                 line = doc.lines.get(f"items.{index}", doc.line)
-                item_kind = objects.item_kind(kind, str(item.get("kind", "")))
+                item_kind = objects.item_kind(kind, _text_field(item, "kind"))
                 prefix = f"items.{index}."
                 item_lines = {k[len(prefix) :]: v for k, v in doc.lines.items() if k.startswith(prefix)}
                 self._object(
                     path,
                     item_kind,
-                    str(item.get("apiVersion", "")),
+                    _text_field(item, "apiVersion"),
                     item,
                     line,
                     item_lines,
@@ -351,11 +362,21 @@ class OfflineCollector:
     # --- JSON -----------------------------------------------------------------------------------
 
     def _json(self, path: str, data: bytes, location: NodeLocation | None, result: _FileResult) -> None:
+        """Read a JSON input. msgspec raises ``RecursionError`` (not a decode error) when even the
+        undecoded parts it skips nest too deeply, so that is turned into this file's error here
+        instead of ending the run.
+        """
+        try:
+            self._json_document(path, data, location, result)
+        except RecursionError as exc:
+            raise LoadError("JSON nested too deeply") from exc
+
+    def _json_document(self, path: str, data: bytes, location: NodeLocation | None, result: _FileResult) -> None:
         if data.lstrip()[:1] == b"[":
             try:
                 raws = msgspec.json.decode(data, type=list[msgspec.Raw])
             except msgspec.DecodeError as exc:
-                raise LoadError(f"invalid JSON: {exc}") from exc
+                raise invalid_json(exc, data) from exc
             self._raw_items(path, "", raws, location, result)
             return
         try:
@@ -363,7 +384,7 @@ class OfflineCollector:
         except msgspec.DecodeError as exc:
             if self._json_lines(data, result):
                 return
-            raise LoadError(f"invalid JSON: {exc}") from exc
+            raise invalid_json(exc, data) from exc
         if items is not None:
             self._raw_items(path, kind, items, location, result)
             return
@@ -424,8 +445,15 @@ class OfflineCollector:
                 self._object(path, kind, api_version, value, None, {}, location, result, [])
 
     def _json_lines(self, data: bytes, result: _FileResult) -> bool:
-        """Recognise JSON-lines audit logs (their analysis is ``kubeward audit hunt``)."""
-        first_line = data.lstrip().split(b"\n", 1)[0]
+        """Recognise JSON-lines audit logs (their analysis is ``kubeward audit hunt``).
+
+        Only the first line is sliced out: splitting or stripping the whole input would copy it,
+        doubling the memory a large (possibly hostile) file costs.
+        """
+        first = _NON_SPACE.search(data)
+        start = first.start() if first is not None else len(data)
+        end = data.find(b"\n", start)
+        first_line = data[start : end if end >= 0 else len(data)]
         try:
             value = msgspec.json.decode(first_line)
         except msgspec.DecodeError:
@@ -468,7 +496,7 @@ class OfflineCollector:
         result.detected[f"{program} process command line"] += 1
 
     def _distro(self, path: str, value: dict[str, Any], doc: YamlDocument, location: NodeLocation | None) -> None:
-        node = location.node if location else PurePosixPath(path).parent.name or "node"
+        node = location.node if location else _loose_distro_node(path)
         flavour = distro.distro_of(path, value)
         stored = ConfigDoc(
             kind=f"{flavour}-config",
@@ -529,10 +557,10 @@ class OfflineCollector:
             if distro.is_server(merged):
                 api, problems = distro.apiserver_from_distro(merged)
                 self._sink.add_apiserver(api)
-                issues.extend(InputIssue(input=merged.provenance.source, message=p) for p in problems)
+                issues.extend(problems)
             kubelet, problems = distro.kubelet_from_distro(merged)
             self._sink.add_kubelet(kubelet)
-            issues.extend(InputIssue(input=merged.provenance.source, message=p) for p in problems)
+            issues.extend(problems)
             for _, doc in entries:
                 self._sink.add_config_doc(doc)
         for name, files in sorted(self._nodes.items()):
@@ -553,8 +581,34 @@ def load_offline(paths: Sequence[str], sink: Sink) -> None:
     OfflineCollector(sink).load(paths)
 
 
+def _text_field(value: dict[str, Any], key: str) -> str:
+    """A string field such as ``kind``; anything else (``"kind": null`` in provider JSON) is absent."""
+    field_value = value.get(key)
+    return field_value if isinstance(field_value, str) else ""
+
+
 def _is_dropin(path: str) -> bool:
     return PurePosixPath(path).parent.name.endswith(".yaml.d")
+
+
+def _loose_distro_node(path: str) -> str:
+    """Outside a node layout, a distro config belongs to the folder it is in; its drop-ins (in
+    ``config.yaml.d/`` next to it) to the same one, so the two are merged.
+    """
+    parent = PurePosixPath(path).parent
+    if _is_dropin(path):
+        parent = parent.parent
+    return parent.name or "node"
+
+
+def _loose_env_path(name: str) -> str:
+    """The node path an environment file found outside a node layout stands for.
+
+    A file named ``kubelet`` is ``/etc/default/kubelet`` (or ``/etc/sysconfig/kubelet``, read the
+    same way), where ``KUBELET_EXTRA_ARGS`` lives; anything else is taken for kubeadm's
+    ``/var/lib/kubelet/<name>``.
+    """
+    return "/etc/default/kubelet" if name == "kubelet" else f"/var/lib/kubelet/{name}"
 
 
 def _read_head(path: str) -> bytes:
@@ -583,6 +637,18 @@ def _looks_like_cmdline(data: bytes) -> bool:
         return False
     program = data.split(b"\0", 1)[0].rsplit(b"/", 1)[-1]
     return program.decode("utf-8", "replace") in _PROGRAMS
+
+
+def _utf16_to_utf8(data: bytes) -> bytes:
+    """Re-encode a UTF-16 file (with BOM) as UTF-8.
+
+    Windows PowerShell 5's ``kubectl get -o yaml > dump.yaml`` writes UTF-16LE: its NUL bytes must
+    not make a dump "binary", and JSON is only read as UTF-8.
+    """
+    try:
+        return data.decode("utf-16").encode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"not UTF-16 text despite its byte order mark (byte {exc.start})") from exc
 
 
 def _decode(data: bytes) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from kubeward.inventory.components import ApiServerInstance, ConfigDoc, Flag, KubeletInstance
+from kubeward.inventory.model import InputIssue
 from kubeward.inventory.provenance import Provenance, default_of
 
 Distro = Literal["k3s", "rke2"]
@@ -100,7 +101,12 @@ class MergedConfig:
 
 
 def merge_configs(distro: Distro, node: str, docs: Sequence[ConfigDoc]) -> MergedConfig:
-    """Merge ``config.yaml`` then drop-ins (already in order): later keys override, ``key+`` appends."""
+    """Merge ``config.yaml`` then drop-ins (already in order): later keys override, ``key+`` appends.
+
+    As k3s ``pkg/configfilearg`` ``readConfigFile``: ``key+`` appends to whatever an earlier file
+    set, a single string included (``toSlice`` makes it a one-item list), so a drop-in's
+    ``kube-apiserver-arg+`` keeps a ``kube-apiserver-arg: "..."`` string from ``config.yaml``.
+    """
     merged = MergedConfig(distro=distro, node=node, provenance=docs[0].provenance)
     for doc in docs:
         for raw_key, value in doc.data.items():
@@ -110,13 +116,23 @@ def merge_configs(distro: Distro, node: str, docs: Sequence[ConfigDoc]) -> Merge
             entry_provenance = doc.provenance_of(key)
             items = value if isinstance(value, list) else [value]
             origins = [_item_provenance(doc, key, i, entry_provenance) for i in range(len(items))]
-            if append and isinstance(merged.values.get(name), list):
-                merged.values[name] = [*merged.values[name], *items]
-                merged.origins[name] = [*merged.origins.get(name, []), *origins]
+            if append and name in merged.values:
+                old_items = _to_slice(merged.values[name])
+                old_origins = merged.origins.get(name, [])[: len(old_items)]
+                new_items = _to_slice(value)
+                merged.values[name] = [*old_items, *new_items]
+                merged.origins[name] = [*old_origins, *origins[: len(new_items)]]
             else:
                 merged.values[name] = list(items) if isinstance(value, list) or append else value
                 merged.origins[name] = origins
     return merged
+
+
+def _to_slice(value: Any) -> list[Any]:
+    """k3s ``toSlice``: a list as is, nothing for an empty value, else a one-item list."""
+    if isinstance(value, list):
+        return value
+    return [] if value is None else [value]
 
 
 def _item_provenance(doc: ConfigDoc, key: str, index: int, fallback: Provenance) -> Provenance:
@@ -163,18 +179,28 @@ def build_args(
     return [flag for name in sorted(multi) for flag in multi[name]]
 
 
-def _entries(merged: MergedConfig, key: str) -> tuple[list[tuple[str, Provenance]], list[str]]:
+def _entries(merged: MergedConfig, key: str) -> tuple[list[tuple[str, Provenance]], list[InputIssue]]:
+    """The entries of ``key`` with their provenance, and an issue for each unusable one.
+
+    An issue names the file and line the entry came from (a drop-in, maybe), not ``config.yaml``.
+    """
     value = merged.values.get(key)
     if value is None:
         return [], []
     items = value if isinstance(value, list) else [value]
     origins = merged.origins.get(key, [])
     entries: list[tuple[str, Provenance]] = []
-    problems: list[str] = []
+    problems: list[InputIssue] = []
     for index, item in enumerate(items):
         provenance = origins[index] if index < len(origins) else merged.provenance
         if not isinstance(item, str) or not item.strip():
-            problems.append(f"{key}[{index}] is not a 'name=value' string")
+            problems.append(
+                InputIssue(
+                    input=provenance.source,
+                    line=provenance.line,
+                    message=f"{key} entry {item!r} is not a 'name=value' string",
+                )
+            )
             continue
         entries.append((item, provenance))
     return entries, problems
@@ -189,7 +215,7 @@ def is_server(merged: MergedConfig) -> bool:
     )
 
 
-def apiserver_from_distro(merged: MergedConfig) -> tuple[ApiServerInstance, list[str]]:
+def apiserver_from_distro(merged: MergedConfig) -> tuple[ApiServerInstance, list[InputIssue]]:
     """kube-apiserver as k3s/RKE2 would start it on this node."""
     entries, problems = _entries(merged, "kube-apiserver-arg")
     names = {text.lstrip("-").partition("=")[0].rstrip("+-") for text, _ in entries}
@@ -210,7 +236,7 @@ def apiserver_from_distro(merged: MergedConfig) -> tuple[ApiServerInstance, list
     return instance, problems
 
 
-def kubelet_from_distro(merged: MergedConfig) -> tuple[KubeletInstance, list[str]]:
+def kubelet_from_distro(merged: MergedConfig) -> tuple[KubeletInstance, list[InputIssue]]:
     """The kubelet as k3s/RKE2 would start it on this node (flags only, no config file)."""
     entries, problems = _entries(merged, "kubelet-arg")
     flags = build_args(_KUBELET_DEFAULTS, entries, merged.distro)

@@ -118,8 +118,10 @@ def parse_flags(
             flags.append(Flag(name=name, value=argv[i + 1], provenance=provenance_of(i)))
             i += 2
             continue
-        # A value flag at the end or followed by another flag: pflag reports "flag needs an
-        # argument"; keep it with an empty value so the resolver can say so.
+        # A value flag at the end: pflag reports "flag needs an argument". Followed by another
+        # flag, pflag would take that flag as the value; we do not, because a boolean missing from
+        # BOOLEAN_FLAGS would then swallow the next flag and hide its setting. Either way the flag
+        # is kept with an empty value so the resolver can say so.
         flags.append(Flag(name=name, value="", provenance=provenance_of(i)))
         i += 1
     return flags, positional

@@ -6,7 +6,9 @@ are the flags kubeadm writes that matter for access (``getAPIServerCommand`` in 
 ``cmd/kubeadm/app/phases/controlplane/manifests.go``); kubeadm does not set ``--anonymous-auth``,
 ``--profiling`` or any audit flag, so those keep the kube-apiserver defaults.
 ``extraArgs`` is a map in ``kubeadm.k8s.io/v1beta3`` and a list of ``{name, value}`` in ``v1beta4``.
-The generated command line is kubeadm's flags the user did not override, then the user's.
+The generated command line is kubeadm's flags the user did not override plus the user's, sorted
+by flag name with repeated user flags in their order (``ArgumentsToCommand`` in
+``cmd/kubeadm/app/util/arguments.go``), so the instance shows the line kubeadm writes.
 """
 
 from typing import Any
@@ -96,7 +98,7 @@ def apiserver_from_cluster_configuration(doc: ConfigDoc, name: str) -> tuple[Api
         name=name,
         origin="kubeadm-config",
         provenance=doc.provenance,
-        flags=(*generated, *flags),
+        flags=tuple(sorted((*generated, *flags), key=lambda flag: flag.name)),
         installer="kubeadm",
         node=doc.node,
         version=version if version.startswith("v") else "",

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from kubeward.inputs.flags import parse_flags
-from kubeward.inputs.systemd import EnvValue, UnitFile, Word, assemble_command
+from kubeward.inputs.systemd import EnvValue, UnitFile, Word, assemble_command, split_words
 from kubeward.inventory.components import ConfigDoc, Flag, KubeletInstance
 from kubeward.inventory.model import InputIssue
-from kubeward.inventory.provenance import Provenance, file_at
+from kubeward.inventory.provenance import Provenance, default_of, file_at
 
 KUBEADM_DEFAULT_CONFIG = "/var/lib/kubelet/config.yaml"
+_KUBEADM_DROPIN = "kubeadm's kubelet drop-in 10-kubeadm.conf (KUBELET_CONFIG_ARGS)"
 _UNIT_DIRS_BY_PRIORITY = (
     "/etc/systemd/system",
     "/run/systemd/system",
@@ -81,6 +82,10 @@ def _command_from_units(files: NodeFiles, issues: list[InputIssue]) -> list[Word
                 exec_unit = unit.path
             else:
                 exec_start = None
+        if unit.environment_reset:
+            env.clear()
+        if unit.environment_files_reset:
+            file_env.clear()
         for name, value, line in unit.environment:
             env[name] = EnvValue(value, file_at(unit.path, line))
         for raw_path, line in unit.environment_files:
@@ -106,35 +111,42 @@ def _command_from_units(files: NodeFiles, issues: list[InputIssue]) -> list[Word
 
 
 def _command_from_env_files(files: NodeFiles) -> list[Word] | None:
+    """The command line kubeadm's drop-in (10-kubeadm.conf) builds from its environment files.
+
+    The drop-in also passes ``--config=/var/lib/kubelet/config.yaml`` (``KUBELET_CONFIG_ARGS``),
+    so that flag is part of the line even when neither the drop-in nor the file is among the
+    inputs: the kubelet's settings are then unknown, not the legacy flags-only defaults
+    (anonymous on, AlwaysAllow) that would make false findings.
+    """
     words: list[Word] = []
     for path in ("/var/lib/kubelet/kubeadm-flags.env", "/etc/default/kubelet", "/etc/sysconfig/kubelet"):
         values = files.env_files.get(path, {})
         for name in ("KUBELET_KUBEADM_ARGS", "KUBELET_EXTRA_ARGS"):
             value = values.get(name)
             if value is not None:
-                words.extend(Word(part, value.provenance) for part in value.value.split())
-    return [Word("kubelet", file_at("(kubelet command line)")), *words] if words else None
+                words.extend(Word(part, value.provenance) for part in split_words(value.value))
+    if not words:
+        return None
+    config = Word(f"--config={KUBEADM_DEFAULT_CONFIG}", default_of(_KUBEADM_DROPIN))
+    return [Word("kubelet", words[0].provenance), config, *words]
 
 
 def assemble_kubelets(files: NodeFiles, issues: list[InputIssue]) -> list[KubeletInstance]:
     """The node's kubelet(s): from its unit or env files, its process command line, or a lone config."""
     instances: list[KubeletInstance] = []
     used: set[int] = set()
-    # (words, origin, config path assumed when the command line has no --config)
-    commands: list[tuple[list[Word], bool, str]] = [(cmd, True, "") for cmd in files.cmdlines]
+    # (words, whether they are a running process's command line)
+    commands: list[tuple[list[Word], bool]] = [(cmd, True) for cmd in files.cmdlines]
     from_units = _command_from_units(files, issues)
     if from_units is not None:
-        commands.append((from_units, False, ""))
+        commands.append((from_units, False))
     elif not files.cmdlines:
         from_env = _command_from_env_files(files)
         if from_env is not None:
-            # kubeadm's own unit passes --config=/var/lib/kubelet/config.yaml; only the env files
-            # were provided, so assume kubeadm's layout when that file is present.
-            assumed = KUBEADM_DEFAULT_CONFIG if _find(files, KUBEADM_DEFAULT_CONFIG) is not None else ""
-            commands.append((from_env, False, assumed))
-    for words, is_process, assumed_config in commands:
+            commands.append((from_env, False))
+    for words, is_process in commands:
         flags, _ = parse_flags([w.text for w in words], lambda i, ws=words: ws[i].provenance)  # type: ignore[misc]
-        instances.append(_instance(files, flags, words[0].provenance, is_process, assumed_config, used))
+        instances.append(_instance(files, flags, words[0].provenance, is_process, used))
     if not commands:
         for index, doc in enumerate(files.kubelet_docs):
             if doc.node_path.endswith(".conf") and PurePosixPath(doc.node_path).parent.name.endswith(".d"):
@@ -166,12 +178,11 @@ def _instance(
     flags: list[Flag],
     provenance: Provenance,
     is_process: bool,
-    assumed_config: str,
     used: set[int],
 ) -> KubeletInstance:
     by_name = {flag.name: flag for flag in flags}
     config_flag = by_name.get("config")
-    config_path = config_flag.value if config_flag is not None else assumed_config
+    config_path = config_flag.value if config_flag is not None else ""
     config: ConfigDoc | None = None
     if config_path:
         index = _find(files, config_path)

@@ -151,6 +151,8 @@ def from_dict(kind: str, data: dict[str, Any], provenance: dict[str, Any]) -> tu
     part, struct = KEPT_KINDS[kind]
     data = dict(data)
     data["@provenance"] = provenance
+    # Items of a typed list (``DeploymentList``) carry no kind; Structs that store it need it.
+    data.setdefault("kind", kind)
     if kind == "ConfigMap":
         data = _configmap_data_filter(data)
     if kind == "Secret":
@@ -188,8 +190,16 @@ def _configmap_data_filter(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def split_json_envelope(data: bytes) -> tuple[str, str, list[msgspec.Raw] | None]:
-    """Read a JSON document's apiVersion, kind and (undecoded) items without decoding the rest."""
-    envelope = msgspec.json.decode(data, type=_Envelope)
+    """Read a JSON document's apiVersion, kind and (undecoded) items without decoding the rest.
+
+    A valid JSON object whose ``apiVersion``/``kind``/``items`` are not a Kubernetes envelope's
+    (``"kind": null`` in a provider description, ``items`` that is an object) is no List: it gives
+    ``("", "", None)`` and is read as a whole. Syntax errors raise ``msgspec.DecodeError``.
+    """
+    try:
+        envelope = msgspec.json.decode(data, type=_Envelope)
+    except msgspec.ValidationError:
+        return "", "", None
     return envelope.apiVersion, envelope.kind, envelope.items
 
 

@@ -24,6 +24,7 @@ _SECRET_KEYS = frozenset(
         "clientKey",
         "client-key-data",
         "datastore-endpoint",  # k3s DSN, may embed user:password
+        "vpn-auth",  # k3s "name=tailscale,joinKey=<key>": the join key is a credential
         "adminPassword",
         "sshKey",
     }

@@ -8,6 +8,7 @@ The same pass records the line of every key, which is how findings point at ``fi
 JSON goes through msgspec, whose recursion limit turns deep nesting into an error we report.
 """
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ ALIAS_EXPANSION_ALLOWANCE = 1_000_000
 KEY_LINES_MAX_BYTES = 2 * 1024 * 1024
 
 _STR_TAG = "tag:yaml.org,2002:str"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _resolver = yaml.resolver.Resolver()
 _constructor = yaml.constructor.SafeConstructor()
 
@@ -65,11 +67,17 @@ def _line(event: Any) -> int:
 
 
 def _scalar(event: Any) -> Any:
+    """The value of a scalar, resolved as Kubernetes' YAML reader (sigs.k8s.io/yaml) resolves it.
+
+    Timestamp-like scalars stay strings: go-yaml keeps them as strings when decoding into untyped
+    values, so ``creationTimestamp: 2024-05-01T10:00:00Z`` or an annotation ``reviewed: 2024-05-01``
+    are strings to every Kubernetes component (and must be for our string-typed Structs).
+    """
     tag = event.tag
     if tag is None or tag == "!":
         plain = event.implicit[0]
         tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit) if plain else _STR_TAG  # type: ignore[no-untyped-call]
-    if tag == _STR_TAG:
+    if tag in (_STR_TAG, _TIMESTAMP_TAG):
         return event.value
     try:
         return _constructor.construct_object(yaml.ScalarNode(tag, event.value, style=event.style))
@@ -167,17 +175,32 @@ def _build(text: str | bytes, key_lines: bool) -> Iterator[YamlDocument]:
             if not top.has_key:
                 if isinstance(value, (dict, list)):
                     raise LoadError("complex mapping keys are not supported", _line(event))
-                top.key = value
+                top.key = _key_text(value)
                 top.has_key = True
-                if key_lines or len(stack) <= 1:
-                    lines[_join(top.path, value)] = _line(event)
-            else:
                 if top.key in top.container:
                     raise LoadError(f"duplicate key {top.key!r}", _line(event))
-                top.container[str(top.key) if not isinstance(top.key, str) else top.key] = value
+                if key_lines or len(stack) <= 1:
+                    lines[_join(top.path, top.key)] = _line(event)
+            else:
+                top.container[top.key] = value
                 top.has_key = False
         else:
             top.container.append(value)
+
+
+def _key_text(key: Any) -> str:
+    """A mapping key as the JSON object key Kubernetes' YAML-to-JSON conversion makes of it.
+
+    Keys are compared in this form, so ``1:`` and ``"1":`` are the duplicate they are after
+    conversion, and ``on:`` (a YAML 1.1 boolean) becomes ``"true"`` as in sigs.k8s.io/yaml.
+    """
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    return str(key)
 
 
 def _note_item_line(stack: list[_Frame], lines: dict[str, int], key_lines: bool, line: int) -> None:
@@ -207,4 +230,14 @@ def load_json(data: bytes) -> Any:
     except RecursionError as exc:
         raise LoadError("JSON nested too deeply") from exc
     except msgspec.DecodeError as exc:
-        raise LoadError(f"invalid JSON: {exc}") from exc
+        raise invalid_json(exc, data) from exc
+
+
+_JSON_ERROR_BYTE = re.compile(r"\(byte (\d+)\)")
+
+
+def invalid_json(exc: msgspec.DecodeError, data: bytes) -> LoadError:
+    """``LoadError`` for a JSON syntax error, at the line of the byte msgspec names when it does."""
+    match = _JSON_ERROR_BYTE.search(str(exc))
+    line = data.count(b"\n", 0, int(match.group(1))) + 1 if match else None
+    return LoadError(f"invalid JSON: {exc}", line)

@@ -28,8 +28,12 @@ def find_container(pod: Pod, program: str) -> tuple[int, Container] | None:
 
 
 def version_from_image(image: str) -> str:
-    """``registry.k8s.io/kube-apiserver:v1.30.2`` -> ``v1.30.2``; RKE2's ``v1.30.2-rke2r1`` too."""
-    tag = image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else ""
+    """``registry.k8s.io/kube-apiserver:v1.30.2`` -> ``v1.30.2``; RKE2's ``v1.30.2-rke2r1`` too.
+
+    A digest (``...:v1.30.2@sha256:...``, as pinned images are written) is not part of the tag.
+    """
+    name = image.split("@", 1)[0]
+    tag = name.rsplit(":", 1)[-1] if ":" in name.rsplit("/", 1)[-1] else ""
     match = _VERSION_IN_TAG.match(tag)
     return f"v{match.group(1)}" if match else ""
 

@@ -39,18 +39,30 @@ class UnitFile:
     exec_start: list[tuple[str, int]] | None = None  # (command line, line); None = not set here
     environment: list[tuple[str, str, int]] = field(default_factory=list)  # (name, value, line)
     environment_files: list[tuple[str, int]] = field(default_factory=list)  # (path, line)
+    # An empty ``Environment=`` / ``EnvironmentFile=`` here drops what earlier files (the unit,
+    # earlier drop-ins) assigned; the lists above then hold only what follows the reset.
+    environment_reset: bool = False
+    environment_files_reset: bool = False
 
 
 def _logical_lines(text: str) -> list[tuple[str, int]]:
-    """Join backslash continuations; return (line, first line number)."""
+    """Join backslash continuations; return (line, first line number).
+
+    As systemd's parser (``conf-parser.c``), comment lines and blank lines inside a continuation
+    are skipped, so a flag commented out in the middle of a wrapped ``ExecStart=`` stays off.
+    """
     out: list[tuple[str, int]] = []
     buffer = ""
     start = 0
     for number, raw in enumerate(text.splitlines(), start=1):
         stripped = raw.rstrip()
-        if not buffer:
+        first = stripped.lstrip()[:1]
+        if buffer:
+            if first in ("", "#", ";"):
+                continue
+        else:
             start = number
-            if stripped.lstrip().startswith(("#", ";")):
+            if first in ("#", ";"):
                 continue
         if stripped.endswith("\\"):
             buffer += stripped[:-1] + " "
@@ -82,12 +94,19 @@ def parse_unit(text: str, path: str) -> UnitFile:
             else:
                 unit.exec_start = []  # an empty assignment resets the list
         elif key == "Environment":
+            if not value:  # systemd.exec(5): the empty string resets the list
+                unit.environment = []
+                unit.environment_reset = True
             for assignment in _split_quoted(value):
                 if "=" in assignment:
                     name, val = assignment.split("=", 1)
                     unit.environment.append((name, val, number))
         elif key == "EnvironmentFile":
-            unit.environment_files.append((value, number))
+            if not value:  # systemd.exec(5): the empty string resets the list of files
+                unit.environment_files = []
+                unit.environment_files_reset = True
+            else:
+                unit.environment_files.append((value, number))
     return unit
 
 
@@ -96,6 +115,11 @@ def _split_quoted(value: str) -> list[str]:
         return shlex.split(value, comments=False, posix=True)
     except ValueError:
         return value.split()
+
+
+def split_words(value: str) -> list[str]:
+    """A variable's value as the words ``$VAR`` gives: split at whitespace, quotes removed (systemd)."""
+    return _split_quoted(value)
 
 
 def looks_like_unit(text: str) -> bool:
@@ -155,7 +179,8 @@ def assemble_command(exec_start: tuple[str, int], unit_path: str, env: dict[str,
             if whole.group(1):
                 words.append(Word(value.value, value.provenance))
             else:
-                words.extend(Word(part, value.provenance) for part in value.value.split())
+                # systemd splits at whitespace and removes quotes (EXTRACT_UNQUOTE).
+                words.extend(Word(part, value.provenance) for part in split_words(value.value))
             continue
         expanded = _VAR.sub(
             lambda m: env[m.group(1) or m.group(2)].value if (m.group(1) or m.group(2)) in env else "", token

@@ -25,16 +25,22 @@ from kubeward.inventory.provenance import Provenance, api_at
 
 
 def complete(inventory: Inventory) -> Inventory:
-    """Return ``inventory`` with derived component configurations, version and part records."""
-    issues = list(inventory.issues)
+    """Return ``inventory`` with derived component configurations, version and part records.
+
+    Derivation runs again when a bundle is read back (its Inventory is rebuilt), so a problem it
+    reports that the inventory already carries is not added twice.
+    """
+    derived_issues: list[InputIssue] = []
     apiservers = list(inventory.apiservers)
     kubelets = list(inventory.kubelets)
     if not apiservers:
         apiservers = _apiservers_from_mirror_pods(inventory.pods)
     if not apiservers:
-        apiservers = _apiserver_from_kubeadm_configmap(inventory.config_maps, issues)
+        apiservers = _apiserver_from_kubeadm_configmap(inventory.config_maps, derived_issues)
     if not kubelets:
-        kubelets = _kubelet_from_kubeadm_configmap(inventory.config_maps, issues)
+        kubelets = _kubelet_from_kubeadm_configmap(inventory.config_maps, derived_issues)
+    known = set(inventory.issues)
+    issues = [*inventory.issues, *(issue for issue in derived_issues if issue not in known)]
 
     version = inventory.version
     if version is None:
@@ -98,7 +104,11 @@ def _embedded_doc(cm: ConfigMap, key: str, kind: str, issues: list[InputIssue]) 
         issues.append(InputIssue(input=f"{origin.describe()} data.{key}", message=f"not a {kind} document"))
         return None
     provenance = msgspec.structs.replace(origin, pointer=f"/data/{key}")
-    return ConfigDoc(kind=kind, data=docs[0].value, provenance=provenance, lines=docs[0].lines)
+    # Lines count from the start of the embedded text. From the API that is the only reference
+    # there is; in a dump file they are not the file's lines (the text starts somewhere below the
+    # object), so there the evidence points at the ConfigMap and its data key instead.
+    lines = docs[0].lines if origin.kind != "file" else {}
+    return ConfigDoc(kind=kind, data=docs[0].value, provenance=provenance, lines=lines)
 
 
 def _find_configmap(config_maps: tuple[ConfigMap, ...], name: str) -> ConfigMap | None:

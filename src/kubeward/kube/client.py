@@ -450,4 +450,3 @@ class KubeClient:
             continue_token = wire.metadata.continue_
             if not continue_token:
                 return
-

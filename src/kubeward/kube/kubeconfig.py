@@ -573,6 +573,13 @@ def _apply_user_overrides(user: UserEntry, opts: ConnectionOptions) -> UserEntry
     return replace(user, **changes) if changes else user
 
 
+def _with_scheme(cluster: ClusterEntry) -> ClusterEntry:
+    """``host:port`` without a scheme means HTTPS (client-go picks https when TLS is configured; we always do)."""
+    if cluster.server and "://" not in cluster.server:
+        return replace(cluster, server="https://" + cluster.server)
+    return cluster
+
+
 def _validate_cluster(name: str, cluster: ClusterEntry) -> None:
     label = f"cluster {name!r}" if name else "the cluster"
     where = f" (from {cluster.origin})" if cluster.origin else ""
@@ -657,7 +664,7 @@ def _in_cluster(
         host = f"[{host}]"
     cluster = ClusterEntry(server=f"https://{host}:{port}", certificate_authority=paths.ca, origin="in-cluster")
     user = UserEntry(token_file=paths.token, origin="in-cluster")
-    cluster = _apply_cluster_overrides(cluster, opts)
+    cluster = _with_scheme(_apply_cluster_overrides(cluster, opts))
     user = _apply_user_overrides(user, opts)
     namespace = opts.namespace or env.get("POD_NAMESPACE", "")
     if not namespace:
@@ -723,6 +730,7 @@ def resolve_connection(
             f"({where}; not running in a cluster: KUBERNETES_SERVICE_HOST/PORT or the service-account token "
             "are missing); use --kubeconfig, KUBECONFIG or --server"
         )
+    cluster = _with_scheme(cluster)
     _validate_cluster(cluster_name, cluster)
     user = _apply_user_overrides(config.users.get(user_name, UserEntry()), opts)
     warnings = _validate_user(user_name, user)

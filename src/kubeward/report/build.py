@@ -10,7 +10,15 @@ from kubeward import __version__
 from kubeward.checks.rule import DEFAULT_PLAN_STEP, OBJECTIVE_ORDER, Objective, PlanStep, RuleMeta, Severity
 from kubeward.findings import STATUSES, Finding, Status
 from kubeward.report.common import SEVERITY_ORDER, first_sentence
-from kubeward.report.model import ObjectiveSummary, PlanStepReport, ScanInfo, ScanReport, Tool
+from kubeward.report.model import (
+    REPORT_SCHEMA_VERSION,
+    AccessReview,
+    ObjectiveSummary,
+    PlanStepReport,
+    ScanInfo,
+    ScanReport,
+    Tool,
+)
 
 _OBJECTIVE_INDEX = {objective: index for index, objective in enumerate(OBJECTIVE_ORDER)}
 
@@ -33,6 +41,7 @@ def build_report(
     scan: ScanInfo,
     *,
     tool: Tool | None = None,
+    access_review: AccessReview | None = None,
 ) -> ScanReport:
     """Assemble the report: sorted findings, per-objective counts and the rollout plan.
 
@@ -44,12 +53,14 @@ def build_report(
     for meta in rules:
         unique_rules.setdefault(meta.id, meta)
     return ScanReport(
+        schema_version=REPORT_SCHEMA_VERSION,
         tool=tool if tool is not None else Tool(name="kubeward", version=__version__),
         scan=scan,
         summary=summarize(ordered),
         findings=ordered,
         plan=rollout_plan(ordered, unique_rules),
         rules=tuple(unique_rules[rule_id] for rule_id in sorted(unique_rules)),
+        access_review=access_review,
     )
 
 

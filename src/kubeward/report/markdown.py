@@ -10,6 +10,7 @@ import re
 
 from kubeward.checks.rule import OBJECTIVE_ORDER
 from kubeward.findings import Finding, Status
+from kubeward.report.access import sections
 from kubeward.report.common import (
     SEVERITY_ORDER,
     evidence_text,
@@ -57,6 +58,7 @@ def render_markdown(report: ScanReport, *, show_suppressed: bool = False) -> str
     if show_suppressed:
         lines += _suppressed(report)
     lines += _plan(report)
+    lines += _access_review(report)
     lines += _not_collected(report)
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -182,6 +184,18 @@ def _plan(report: ScanReport) -> list[str]:
         lines.append(f"{step.step}. **{escape(step.title)}**: {count} {noun} ({rules})")
         lines += [f"   - {escape(fix)}" for fix in step.fixes]
     return [*lines, ""]
+
+
+def _access_review(report: ScanReport) -> list[str]:
+    review = report.access_review
+    if review is None:
+        return []
+    lines = ["## Access review", ""]
+    for section in sections(review):
+        lines += [f"### {escape(section.title)}", ""]
+        lines += [f"- {escape(line)}" for line in section.lines]
+        lines.append("")
+    return lines
 
 
 def _not_collected(report: ScanReport) -> list[str]:

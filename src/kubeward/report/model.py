@@ -11,6 +11,7 @@ import msgspec
 from kubeward.checks.rule import Objective, RuleMeta, Severity
 from kubeward.findings import Finding, Status
 from kubeward.inventory.model import CollectionRecord, InputIssue, InputRecord, Target
+from kubeward.inventory.provenance import Provenance
 
 REPORT_SCHEMA_VERSION = "1.0"
 
@@ -61,16 +62,117 @@ class PlanStepReport(msgspec.Struct, frozen=True, kw_only=True):
     fixes: tuple[str, ...] = ()
 
 
-class ScanReport(msgspec.Struct, frozen=True, kw_only=True):
-    """The whole report."""
+# --- access review (optional section) -----------------------------------------------------------
 
-    schema_version: str = REPORT_SCHEMA_VERSION
+
+class ReviewSubject(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A subject as bindings name it; ``builtin`` marks Kubernetes' own (and excluded) subjects."""
+
+    kind: str
+    name: str
+    namespace: str = ""
+    builtin: bool = False
+
+
+class ReviewGrant(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Binding → role → rule, with the scope it applies in and where the binding is."""
+
+    binding: str
+    role: str
+    rule: str
+    scope: str
+    provenance: Provenance | None = None
+
+
+class ReviewEntry(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A subject, what it can do (in the question's terms), and the grants that allow it."""
+
+    subject: ReviewSubject
+    permissions: tuple[str, ...] = ()
+    grants: tuple[ReviewGrant, ...] = ()
+
+
+class ReviewHop(msgspec.Struct, frozen=True, omit_defaults=True):
+    """One step of an escalation path, with the grants that make it possible."""
+
+    source: str
+    target: str
+    action: str
+    grants: tuple[ReviewGrant, ...] = ()
+
+
+class ReviewPath(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A subject's shortest way to cluster-admin-equivalent power (``steps`` permission hops)."""
+
+    subject: ReviewSubject
+    steps: int
+    hops: tuple[ReviewHop, ...] = ()
+
+
+class ReviewRole(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A role and where it is used: ``namespace`` (a Role, or a ClusterRole bound only by RoleBindings),
+    ``cluster`` (bound by a ClusterRoleBinding) or ``unbound``.
+    """
+
+    kind: str
+    name: str
+    scope: Literal["namespace", "cluster", "unbound"]
+    namespace: str = ""
+    bindings: int = 0
+    namespaces: tuple[str, ...] = ()
+    builtin: bool = False
+
+
+class SharedAdmin(msgspec.Struct, frozen=True, omit_defaults=True):
+    """An admin identity more than one person or workload uses, and why it counts as shared."""
+
+    subject: ReviewSubject
+    reason: str
+
+
+class AdminSprawl(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Who holds cluster-admin-equivalent power: user-made holders, shared identities, built-in count."""
+
+    non_system: int = 0
+    holders: tuple[ReviewEntry, ...] = ()
+    shared: tuple[SharedAdmin, ...] = ()
+    builtin: int = 0
+
+
+class AccessReview(msgspec.Struct, frozen=True, kw_only=True):
+    """The seed's access questions, answered from the RBAC engine (issue 4 item 5).
+
+    Every list keeps built-in subjects apart (``subject.builtin``) rather than dropping them.
+    ``complete`` is false when RBAC objects were not all collected; ``missing`` names them, and the
+    answers are then lower bounds.
+    """
+
+    complete: bool
+    missing: tuple[str, ...] = ()
+    roles: tuple[ReviewRole, ...] = ()
+    secret_readers: tuple[ReviewEntry, ...] = ()
+    workload_writers: tuple[ReviewEntry, ...] = ()
+    exec_into_pods: tuple[ReviewEntry, ...] = ()
+    elevation: tuple[ReviewPath, ...] = ()
+    cluster_admin: AdminSprawl = AdminSprawl()
+    dangling_bindings: tuple[str, ...] = ()
+
+
+class ScanReport(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """The whole report. ``access_review`` is present when RBAC rules ran on collected RBAC objects.
+
+    Only ``access_review`` has a default, so it is the only key left out (when absent): every other
+    key is always written.
+    """
+
+    schema_version: str
     tool: Tool
     scan: ScanInfo
     summary: tuple[ObjectiveSummary, ...]
     findings: tuple[Finding, ...]
     plan: tuple[PlanStepReport, ...]
     rules: tuple[RuleMeta, ...]
+    access_review: AccessReview | None = None
 
     def counts(self) -> dict[Status, int]:
         """Count findings per status."""

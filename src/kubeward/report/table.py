@@ -16,6 +16,7 @@ from rich.text import Text
 
 from kubeward.checks.rule import OBJECTIVE_ORDER, Objective
 from kubeward.findings import Finding
+from kubeward.report.access import sections
 from kubeward.report.common import (
     SEVERITY_ORDER,
     evidence_text,
@@ -82,6 +83,7 @@ def table_renderable(report: ScanReport, *, show_suppressed: bool = False, ascii
         group = [f for f in report.findings if f.objective == objective]
         parts += _objective(objective, summaries.get(objective), group, show_suppressed, ascii_only)
     parts += _plan(report, ascii_only)
+    parts += _access_review(report, ascii_only)
     parts += _not_collected(report, ascii_only)
     parts.append(_footer(report))
     return Group(*parts)
@@ -213,6 +215,17 @@ def _plan(report: ScanReport, ascii_only: bool) -> list[RenderableType]:
         noun = "finding" if count == 1 else "findings"
         parts.append(Text(f"{step.step}. {step.title}: {count} {noun} ({', '.join(step.rules)})", style="bold"))
         parts += [Text(f"   - {one_line(fix)}") for fix in step.fixes]
+    return parts
+
+
+def _access_review(report: ScanReport, ascii_only: bool) -> list[RenderableType]:
+    review = report.access_review
+    if review is None:
+        return []
+    parts: list[RenderableType] = [Text(""), _rule("Access review", ascii_only)]
+    for section in sections(review):
+        parts.append(Text(section.title, style="bold"))
+        parts += [Text(f"  - {one_line(line)}") for line in section.lines]
     return parts
 
 

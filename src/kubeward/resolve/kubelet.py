@@ -2,7 +2,8 @@
 
 Precedence, per field:
 
-1. ``/configz`` when collected live: the running kubelet's own answer, flags and files applied;
+1. ``/configz`` when collected live: the running kubelet's own answer, flags and files applied
+   (a field it leaves out has the zero value: the answer omits empty fields);
 2. command-line flags (the user's, then those an installer such as k3s passes itself);
 3. ``--config-dir`` drop-ins, in file-name order, the last one setting a field wins;
 4. the ``--config`` file;
@@ -100,6 +101,17 @@ class EffectiveKubelet:
                     provenance=instance.configz.provenance_of(path),
                     detail="reported by the running kubelet (/configz)",
                 )
+            # /configz is the running configuration, serialised as v1beta1 whose plain fields are
+            # ``omitempty``: an absent field is its zero value (``readOnlyPort`` 0 is left out),
+            # never a default still to apply.
+            return Setting(
+                component=COMPONENT,
+                name=path,
+                value=_zero(spec),
+                source="configz",
+                provenance=instance.configz.provenance,
+                detail="left out of the running kubelet's /configz, which omits zero values",
+            )
         flag = self._flags.get(spec.flag)
         if flag is not None:
             value = _parse(spec, flag.value)
@@ -177,6 +189,11 @@ def _from_doc(doc: ConfigDoc, spec: KubeletField, what: str) -> Setting | None:
         provenance=doc.provenance_of(spec.path),
         detail=f"set in the kubelet {what}",
     )
+
+
+def _zero(spec: KubeletField) -> Any:
+    """The Go zero value of a field's type (what ``omitempty`` leaves out)."""
+    return {"bool": False, "int": 0, "str": "", "list": []}[spec.type]
 
 
 def _parse(spec: KubeletField, text: str) -> Any:

@@ -567,7 +567,9 @@ class FixtureApiServer:
 
     def start(self) -> FixtureApiServer:
         """Serve in a daemon thread."""
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fixture-apiserver", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fixture-apiserver", daemon=True
+        )
         self._thread.start()
         return self
 
