@@ -1,9 +1,10 @@
 """ClusterRole aggregation computed offline (rbac.md §1.4) and label selector semantics."""
 
+import msgspec
 import pytest
 from tests.rbac.factories import cluster_role, rule
 
-from kubeward.inventory.objects import LabelSelector, LabelSelectorRequirement
+from kubeward.inventory.objects import LabelSelector, LabelSelectorRequirement, ObjectMeta
 from kubeward.rbac.aggregation import aggregate
 from kubeward.rbac.selectors import InvalidSelector, matches, validate
 
@@ -126,3 +127,23 @@ def test_invalid_selectors(requirement: tuple[str, str, tuple[str, ...]]) -> Non
     key, operator, values = requirement
     with pytest.raises(InvalidSelector):
         validate(LabelSelector(matchExpressions=(LabelSelectorRequirement(key=key, operator=operator, values=values),)))
+
+
+def test_roles_read_from_an_api_server_keep_their_stored_rules() -> None:
+    # The authorizer reads stored rules; a dump that lacks the selected roles must not empty them.
+    stored = msgspec.structs.replace(
+        cluster_role("admin", aggregate=[selector(TO_ADMIN)], stored_rules=[PODS, ROLES]),
+        metadata=ObjectMeta(name="admin", uid="3c4386a0"),
+    )
+    result = aggregate([stored, cluster_role("z", SECRETS, labels=TO_ADMIN)])
+    assert result.rules["admin"] == (PODS, ROLES)
+    assert "admin" in result.aggregated
+    assert result.issues == [
+        "ClusterRole admin: its stored rules (2) differ from the union of the roles it aggregates in these inputs "
+        "(1); the stored rules are used, as the API server does"
+    ]
+    # rules: null means the controller has not written them yet: computed, even for an API object.
+    pending = msgspec.structs.replace(
+        cluster_role("admin", aggregate=[selector(TO_ADMIN)]), metadata=ObjectMeta(name="admin", uid="3c4386a0")
+    )
+    assert aggregate([pending, cluster_role("z", SECRETS, labels=TO_ADMIN)]).rules["admin"] == (SECRETS,)

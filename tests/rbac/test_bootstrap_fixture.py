@@ -5,6 +5,7 @@ engine; aggregation is checked against the YAML parsed independently.
 
 from pathlib import Path
 
+import msgspec
 import pytest
 import yaml
 from tests.rbac.factories import rb, user
@@ -13,7 +14,7 @@ from kubeward.analysis import Analysis
 from kubeward.checks.catalog import load_rules
 from kubeward.engine import run_rules
 from kubeward.inventory.model import Inventory
-from kubeward.inventory.objects import PolicyRule
+from kubeward.inventory.objects import PolicyRule, RoleBinding
 from kubeward.rbac.analyzer import RbacAnalysis
 from kubeward.rbac.builtin import is_builtin_grant, is_builtin_role
 from kubeward.rbac.default_policy import (
@@ -191,7 +192,7 @@ def test_who_can(rbac: RbacAnalysis, question: str, request_: Request, expected:
 
 
 def test_edit_admin_view_through_rolebindings(inventory: Inventory) -> None:
-    team = msgspec_replace_bindings(
+    team = with_role_bindings(
         inventory,
         rb("team", "edit", "edit", user("ed"), kind="ClusterRole"),
         rb("team", "admin", "admin", user("ad"), kind="ClusterRole"),
@@ -218,9 +219,7 @@ def test_edit_admin_view_through_rolebindings(inventory: Inventory) -> None:
     assert not can(ad, resource_request("get", "nodes"))
 
 
-def msgspec_replace_bindings(inventory: Inventory, *bindings: object) -> Inventory:
-    import msgspec
-
+def with_role_bindings(inventory: Inventory, *bindings: RoleBinding) -> Inventory:
     return msgspec.structs.replace(inventory, role_bindings=(*inventory.role_bindings, *bindings))
 
 
@@ -253,8 +252,6 @@ def test_everything_is_recognised_as_built_in(rbac: RbacAnalysis) -> None:
 
 
 def test_added_subject_of_a_default_binding_is_user_made(inventory: Inventory) -> None:
-    import msgspec
-
     tampered = []
     for binding in inventory.cluster_role_bindings:
         if binding.name == "system:basic-user":

@@ -166,6 +166,7 @@ def test_who_can_equals_the_identities_can_i_allows(inv: Inventory, asked: list[
             expanded.update(universe.expand(entry.subject, namespace))
         allowed = {ref for ref in universe.refs if analysis.index.can_i(identity_of(ref), request).allowed}
         assert expanded == allowed, request
+        assert [e.subject for e in answer.entries] == ReferenceEvaluator(inv).allowed_subjects(request)
 
 
 @settings(max_examples=300, deadline=None)

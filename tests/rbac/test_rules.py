@@ -389,3 +389,27 @@ def test_exclusions() -> None:
         ("ServiceAccount/argocd/argocd-server", False),
         ("User/bob", True),
     ]
+
+
+def test_bind_granted_by_a_rolebinding_works_inside_its_namespace() -> None:
+    # BindingAuthorized checks bind at the binding's namespace, so a RoleBinding can delegate it.
+    inv = inventory(
+        CLUSTER_ADMIN,
+        cluster_role("admin", rule(["create"], resources=["pods"])),
+        cluster_role(
+            "delegate",
+            rule(["bind"], [RBAC], ["clusterroles"], names=["admin"]),
+            rule(["create"], [RBAC], ["rolebindings"]),
+        ),
+        rb("ci", "delegate", "delegate", user("lead"), kind="ClusterRole"),
+        crb("ci-admin", "cluster-admin", sa("deployer", "ci")),
+        service_account("ci", "deployer"),
+    )
+    path = RbacAnalysis(inv).escalation_path(SubjectRef("User", "lead"))
+    assert path is not None
+    assert path.hops[0].action == (
+        "bind ClusterRole admin with a new RoleBinding in namespace ci, then run pods as its service accounts"
+    )
+    assert verdicts(inv, "KW-RBAC-006") == [
+        ("fail", "User/lead", "User lead can bind clusterroles.rbac.authorization.k8s.io (only admin) in namespace ci")
+    ]

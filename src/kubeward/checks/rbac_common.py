@@ -8,12 +8,11 @@ from kubeward.checks.common import missing_parts, object_resource
 from kubeward.checks.context import RuleContext
 from kubeward.findings import Evidence, Resource, Result
 from kubeward.rbac.capabilities import AtomGrant
-from kubeward.rbac.describe import chain_text, scope_summary
+from kubeward.rbac.describe import chain_text
 from kubeward.rbac.policy import RBAC_PARTS
 from kubeward.rbac.subjects import SubjectRef
 
 RBAC_SETTING = "RBAC permission"
-__all__ = ["RBAC_SETTING", "grants_detail", "grants_evidence", "rbac_missing", "scope_summary", "subject_resource"]
 
 
 def rbac_missing(ctx: RuleContext) -> tuple[bool, Result | None]:

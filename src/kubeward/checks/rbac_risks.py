@@ -9,13 +9,15 @@ review lists it apart.
 """
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from kubeward.checks.common import cluster_resource
 from kubeward.checks.context import RuleContext
-from kubeward.checks.rbac_common import grants_evidence, rbac_missing, scope_summary, subject_resource
+from kubeward.checks.rbac_common import grants_evidence, rbac_missing, subject_resource
 from kubeward.checks.registry import rule
 from kubeward.checks.rule import Objective, PlanStep, Severity
 from kubeward.findings import Result
+from kubeward.rbac.describe import scope_summary
 from kubeward.rbac.risks import CATALOG_BY_ID, RiskDefinition, evaluate
 
 # CIS Kubernetes Benchmark (v1.8 and later) section 5.1 "RBAC and Service Accounts" control ids.
@@ -51,7 +53,7 @@ def _risk_check(definition: RiskDefinition) -> Callable[[RuleContext], Iterator[
     return check
 
 
-def _register(definition: RiskDefinition, **meta: object) -> None:
+def _register(definition: RiskDefinition, **meta: Any) -> None:
     rule(
         id=definition.rule_id,
         objective=Objective.AUTHORIZATION,

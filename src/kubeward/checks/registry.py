@@ -13,10 +13,16 @@ CheckFunction = Callable[["RuleContext"], Iterable["Result"]]
 
 
 class RegisteredRule(NamedTuple):
-    """A rule's metadata and the function that evaluates it."""
+    """A rule's metadata, the function that evaluates it and, for control-plane rules, what a
+    managed provider (EKS, GKE, AKS) handles for you and what stays yours to control.
+
+    ``provider_managed`` is kept here rather than in ``RuleMeta`` so the published report schema
+    does not change; the docs and the rule's own not_applicable verdicts read it from the registry.
+    """
 
     meta: RuleMeta
     check: CheckFunction
+    provider_managed: str = ""
 
 
 class Registry:
@@ -25,11 +31,11 @@ class Registry:
     def __init__(self) -> None:
         self._rules: dict[str, RegisteredRule] = {}
 
-    def register(self, meta: RuleMeta, check: CheckFunction) -> None:
+    def register(self, meta: RuleMeta, check: CheckFunction, provider_managed: str = "") -> None:
         """Add a rule."""
         if meta.id in self._rules:
             raise ValueError(f"rule {meta.id} registered twice")
-        self._rules[meta.id] = RegisteredRule(meta, check)
+        self._rules[meta.id] = RegisteredRule(meta, check, provider_managed)
 
     def get(self, rule_id: str) -> RegisteredRule | None:
         """The rule with this id, if any."""
@@ -45,12 +51,16 @@ class Registry:
 REGISTRY = Registry()
 
 
-def rule(**metadata: Any) -> Callable[[CheckFunction], CheckFunction]:
-    """Register the decorated function as a rule with the given ``RuleMeta`` fields."""
+def rule(*, provider_managed: str = "", **metadata: Any) -> Callable[[CheckFunction], CheckFunction]:
+    """Register the decorated function as a rule with the given ``RuleMeta`` fields.
+
+    ``provider_managed`` (control-plane rules) says what EKS, GKE and AKS set for you and what you
+    still control; the rule reports it in its ``not_applicable`` verdict on those platforms.
+    """
     meta = RuleMeta(**metadata)
 
     def register(check: CheckFunction) -> CheckFunction:
-        REGISTRY.register(meta, check)
+        REGISTRY.register(meta, check, provider_managed)
         return check
 
     return register

@@ -35,7 +35,7 @@ from kubeward.inventory.objects import PolicyRule
 from kubeward.rbac.analyzer import RbacAnalysis
 from kubeward.rbac.builtin import Exclusion, ExclusionError, excluded, is_builtin_grant
 from kubeward.rbac.describe import chain_text
-from kubeward.rbac.identity import Identity, impersonated
+from kubeward.rbac.identity import MASTERS, Identity, impersonated
 from kubeward.rbac.index import Grant
 from kubeward.rbac.listing import render as render_rule_list
 from kubeward.rbac.request import Request, non_resource_request, resource_request
@@ -78,6 +78,9 @@ MATRIX_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete")
 def rbac() -> None:
     """Who can do what: can-i, who-can, an access matrix and every subject's risk, with the API
     server's own RBAC semantics (aggregation, implicit groups, */subresource, resourceNames).
+
+    Exit codes: 0 ok (can-i: yes); 1 can-i: no; 2 usage, input or connection error; 3 RBAC objects the
+    answer depends on were not collected (can-i: a "no" that may be incomplete).
     """
 
 
@@ -144,6 +147,8 @@ def _incomplete(rbac: RbacAnalysis, namespaced: bool) -> bool:
             f"kubeward: warning: {record.part} not collected ({record.reason or record.status}); "
             "the answer may be incomplete"
         )
+    for note in rbac.policy.issues:
+        stderr.print(f"kubeward: warning: {note}")
     errors = [issue for issue in inventory.issues if issue.level == "error"]
     return bool(missing) or bool(errors)
 
@@ -335,7 +340,7 @@ def _list(
             }
         )
     else:
-        if "system:masters" in identity.groups:
+        if MASTERS in identity.groups:
             stderr.print("kubeward: note: system:masters is allowed everything, whatever the rules below")
         click.echo(render_rule_list([*resource_parts, *url_parts], headers=not no_headers), nl=False)
         for error in review.errors:

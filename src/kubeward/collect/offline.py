@@ -63,7 +63,7 @@ class _FileResult:
 
 
 class OfflineCollector:
-    """Reads files and folders into a sink. Call ``load`` once per run, then ``finish``."""
+    """Reads files and folders into a sink. Call ``load`` once; it assembles each node at the end."""
 
     def __init__(self, sink: Sink, display: Callable[[str], str] | None = None) -> None:
         """``display`` maps a real path to the name reports show (the demo shows ``demo/...``)."""

@@ -17,6 +17,13 @@ repeated until nothing changes. Each pass only adds rules, so this terminates, c
 
 A role whose selectors are invalid keeps the rules it was stored with: the controller errors on it
 and never rewrites it. That is reported as an issue.
+
+The authorizer itself never aggregates: it reads the rules stored in the object, which the
+controller keeps equal to the union. So an aggregated ClusterRole read from an API server (it carries
+a ``uid``: live collection, bundles, ``kubectl get`` dumps) keeps its stored rules — a partial dump
+lacking the selected roles must not empty ``admin`` — and only a role with ``rules: null`` (not yet
+aggregated) or a manifest (no ``uid``; the controller will replace what is written) is computed.
+Where stored and computed rules differ, that is reported.
 """
 
 from collections.abc import Sequence
@@ -45,6 +52,7 @@ def aggregate(cluster_roles: Sequence[ClusterRole]) -> AggregationResult:
     issues: list[str] = []
     # For each aggregated role: the names selected, per selector in order, sorted by name.
     plan: dict[str, list[list[str]]] = {}
+    stored: dict[str, list[list[str]]] = {}  # aggregated roles read from an API server: rules kept
     ordered_names = sorted(by_name)
     for name in ordered_names:
         role = by_name[name]
@@ -56,10 +64,14 @@ def aggregate(cluster_roles: Sequence[ClusterRole]) -> AggregationResult:
         except InvalidSelector as exc:
             issues.append(f"ClusterRole {name}: aggregationRule not applied ({exc}); its stored rules are kept")
             continue
-        plan[name] = [
+        selections = [
             [other for other in ordered_names if other != name and matches(selector, by_name[other].metadata.labels)]
             for selector in role.aggregationRule.clusterRoleSelectors
         ]
+        if role.rules is not None and role.metadata.uid:
+            stored[name] = selections
+            continue
+        plan[name] = selections
         rules[name] = ()
     passes = 0
     changed = True
@@ -81,4 +93,11 @@ def aggregate(cluster_roles: Sequence[ClusterRole]) -> AggregationResult:
                 changed = True
     if changed:
         issues.append(f"ClusterRole aggregation did not settle after {passes} passes; rule order may differ")
-    return AggregationResult(rules=rules, aggregated=frozenset(plan), issues=issues, passes=passes)
+    for name, selections in stored.items():
+        selected_rules = {rule for selected in selections for other in selected for rule in rules[other]}
+        if selected_rules != set(rules[name]):
+            issues.append(
+                f"ClusterRole {name}: its stored rules ({len(rules[name])}) differ from the union of the roles it "
+                f"aggregates in these inputs ({len(selected_rules)}); the stored rules are used, as the API server does"
+            )
+    return AggregationResult(rules=rules, aggregated=frozenset(plan) | frozenset(stored), issues=issues, passes=passes)

@@ -71,9 +71,14 @@ def _atoms() -> tuple[Atom, ...]:
     add(Atom("impersonate", "", "groups", namespaced=False))
     add(Atom("impersonate", "", "serviceaccounts"))
     add(Atom("impersonate", "authentication.k8s.io", "uids", namespaced=False))
-    for verb in ("escalate", "bind"):
-        add(Atom(verb, RBAC_GROUP, "roles"))
-        add(Atom(verb, RBAC_GROUP, "clusterroles", namespaced=False))
+    add(Atom("escalate", RBAC_GROUP, "roles"))
+    # Escalation checks a (Cluster)Role write at the request's namespace: "" for ClusterRoles.
+    add(Atom("escalate", RBAC_GROUP, "clusterroles", namespaced=False))
+    # Binding checks run at the binding's namespace, for Roles and ClusterRoles alike, so bind on
+    # clusterroles granted by a RoleBinding lets its holder bind ClusterRoles inside that namespace
+    # (BindingAuthorized, k8s:pkg/registry/rbac/escalation_check.go).
+    add(Atom("bind", RBAC_GROUP, "roles"))
+    add(Atom("bind", RBAC_GROUP, "clusterroles"))
     add(Atom("create", "certificates.k8s.io", "certificatesigningrequests", namespaced=False))
     add(Atom("update", "certificates.k8s.io", "certificatesigningrequests", "approval", namespaced=False))
     add(Atom("approve", "certificates.k8s.io", "signers", namespaced=False))

@@ -493,24 +493,36 @@ class EscalationBuilder:
                 namespace = create.scope or bind.scope
                 if bind.scope and create.scope and bind.scope != create.scope:
                     continue
+                if not cluster_role and not namespace:
+                    # Roles are looked up in the binding's namespace: one edge per namespace that has a
+                    # pod-creating Role the subject may bind.
+                    for ns in sorted(self._pod_roles_by_namespace_map()):
+                        self._bind_edge(node, ns, _bindable(self._pod_roles(ns), bind.names), False, bind, create)
+                    continue
                 if cluster_role:
                     roles = _bindable(self.pod_cluster_roles | self.admin_cluster_roles, bind.names)
                 else:
-                    roles = _bindable(self._pod_roles(namespace), bind.names) if namespace else []
-                if roles:
-                    self.graph.add(
-                        Edge(
-                            node,
-                            ns_sas(namespace),
-                            1,
-                            f"bind {'ClusterRole' if cluster_role else 'Role'} {roles[0]} with a new RoleBinding "
-                            f"{'in namespace ' + namespace if namespace else 'in any namespace'}, then run pods "
-                            "as its service accounts",
-                            (bind, create),
-                        )
-                    )
+                    roles = _bindable(self._pod_roles(namespace), bind.names)
+                self._bind_edge(node, namespace, roles, cluster_role, bind, create)
 
-    def _pod_roles(self, namespace: str) -> frozenset[str]:
+    def _bind_edge(
+        self, node: str, namespace: str, roles: list[str], cluster_role: bool, bind: AtomGrant, create: AtomGrant
+    ) -> None:
+        if roles:
+            self.graph.add(
+                Edge(
+                    node,
+                    ns_sas(namespace),
+                    1,
+                    f"bind {'ClusterRole' if cluster_role else 'Role'} {roles[0]} with a new RoleBinding "
+                    f"{'in namespace ' + namespace if namespace else 'in any namespace'}, then run pods "
+                    "as its service accounts",
+                    (bind, create),
+                )
+            )
+
+    def _pod_roles_by_namespace_map(self) -> dict[str, frozenset[str]]:
+        """Namespace -> names of its Roles that grant pod creation (computed once)."""
         if self._pod_roles_by_namespace is None:
             profiles = self.holdings.profiles
             found: dict[str, set[str]] = defaultdict(set)
@@ -518,7 +530,10 @@ class EscalationBuilder:
                 if any(key in profiles.of_role(role) for key in POD_CREATE):
                     found[ns].add(name)
             self._pod_roles_by_namespace = {ns: frozenset(names) for ns, names in found.items()}
-        return self._pod_roles_by_namespace.get(namespace, frozenset())
+        return self._pod_roles_by_namespace
+
+    def _pod_roles(self, namespace: str) -> frozenset[str]:
+        return self._pod_roles_by_namespace_map().get(namespace, frozenset())
 
     def _escalate(self, ref: SubjectRef, node: str, by_atom: dict[str, list[AtomGrant]]) -> None:
         escalates = by_atom.get(ESCALATE_CR, []) + by_atom.get(ESCALATE_R, [])

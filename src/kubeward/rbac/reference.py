@@ -12,7 +12,7 @@ and the "naive evaluator" of the benchmark.
 from collections.abc import Iterable
 
 from kubeward.inventory.model import Inventory
-from kubeward.inventory.objects import ClusterRoleBinding, PolicyRule, RoleBinding
+from kubeward.inventory.objects import ClusterRoleBinding, PolicyRule, RoleBinding, Subject
 from kubeward.rbac.aggregation import aggregate
 from kubeward.rbac.identity import MASTERS, Identity, applies_to
 from kubeward.rbac.matchers import rule_allows
@@ -60,3 +60,13 @@ class ReferenceEvaluator:
     def who_can(self, identities: Iterable[Identity], request: Request) -> set[Identity]:
         """The identities among ``identities`` that ``can_i`` allows."""
         return {identity for identity in identities if self.can_i(identity, request)}
+
+    def allowed_subjects(self, request: Request) -> list[Subject]:
+        """The subject locator (``AllowedSubjects``): system:masters, then the subjects of every
+        binding that counts for the request's namespace and whose role allows it, in order.
+        """
+        subjects = [Subject(kind="Group", name=MASTERS, apiGroup="rbac.authorization.k8s.io")]
+        for binding, binding_namespace in self._visible(request.namespace):
+            if any(rule_allows(request, rule) for rule in self._rules(binding, binding_namespace)):
+                subjects.extend(binding.subjects)
+        return subjects

@@ -226,6 +226,8 @@ class ResourceTable:
                 return ResolvedType(found, name)
         if len(parts) >= 2:
             resource, group = parts[0], ".".join(parts[1:])
+            if resource == "*":
+                return ResolvedType(ResourceInfo("*", group, True), name)
             found = self._by_group.get((resource, group))
             if found is not None:
                 return ResolvedType(found, name)

@@ -18,9 +18,7 @@ from kubeward.rbac.analyzer import RbacAnalysis
 from kubeward.rbac.builtin import is_builtin_role
 from kubeward.rbac.capabilities import WILDCARD, AtomGrant, atom_key
 from kubeward.rbac.describe import role_text, rule_text, scope_summary
-from kubeward.rbac.escalation import POD_CREATE as _POD_CREATE
-from kubeward.rbac.escalation import SECRET_READ as _SECRET_READ
-from kubeward.rbac.escalation import EscalationPath
+from kubeward.rbac.escalation import POD_CREATE, SECRET_READ, EscalationPath
 from kubeward.rbac.subjects import SubjectRef
 from kubeward.report.model import (
     AccessReview,
@@ -34,7 +32,7 @@ from kubeward.report.model import (
     SharedAdmin,
 )
 
-WORKLOAD_WRITES = (*_POD_CREATE, atom_key("update", "pods"), atom_key("patch", "pods"))
+WORKLOAD_WRITES = (*POD_CREATE, atom_key("update", "pods"), atom_key("patch", "pods"))
 EXEC_ATOMS = (atom_key("create", "pods", subresource="exec"), atom_key("create", "pods", subresource="attach"))
 
 
@@ -188,7 +186,7 @@ def build_access_review(rbac: RbacAnalysis) -> AccessReview:
         complete=not missing,
         missing=missing,
         roles=_roles(rbac),
-        secret_readers=_entries(rbac, _SECRET_READ),
+        secret_readers=_entries(rbac, SECRET_READ),
         workload_writers=_entries(rbac, WORKLOAD_WRITES, kinds=("ServiceAccount",)),
         exec_into_pods=_entries(rbac, EXEC_ATOMS),
         elevation=_elevation(rbac),
@@ -196,4 +194,5 @@ def build_access_review(rbac: RbacAnalysis) -> AccessReview:
         dangling_bindings=tuple(
             f"{b.key()} → {b.role_text()}: {b.error}" for b in rbac.policy.unresolved() if b.missing != "not_collected"
         ),
+        notes=tuple(rbac.policy.issues),
     )

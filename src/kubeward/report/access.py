@@ -120,4 +120,6 @@ def sections(review: AccessReview, limit: int = DEFAULT_LIMIT) -> list[Section]:
     out.append(Section("Roles by scope", tuple(lines)))
     if review.dangling_bindings:
         out.append(Section("Bindings to missing roles", review.dangling_bindings[:limit]))
+    if review.notes:
+        out.append(Section("Notes", review.notes[:limit]))
     return out

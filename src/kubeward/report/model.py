@@ -144,7 +144,8 @@ class AccessReview(msgspec.Struct, frozen=True, kw_only=True):
 
     Every list keeps built-in subjects apart (``subject.builtin``) rather than dropping them.
     ``complete`` is false when RBAC objects were not all collected; ``missing`` names them, and the
-    answers are then lower bounds.
+    answers are then lower bounds. ``notes`` carries what the engine noticed on the way (aggregation
+    that could not be applied, stored aggregated rules that differ from the inputs).
     """
 
     complete: bool
@@ -156,6 +157,7 @@ class AccessReview(msgspec.Struct, frozen=True, kw_only=True):
     elevation: tuple[ReviewPath, ...] = ()
     cluster_admin: AdminSprawl = AdminSprawl()
     dangling_bindings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 class ScanReport(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

@@ -75,17 +75,42 @@ DEFAULTS: dict[str, tuple[VersionedDefault, ...]] = {
     "service-account-lookup": ((None, None, True),),
     "secure-port": ((None, None, 6443),),
     "bind-address": ((None, None, "0.0.0.0"),),
-    # The insecure port served unauthenticated HTTP on 8080 until 1.20 made 0 the default; the flag
-    # was removed in 1.24.
+    # The insecure port served unauthenticated HTTP on 8080 until 1.20 made 0 the default (and the
+    # only accepted value); the flag was removed in 1.24.
     "insecure-port": ((None, 19, 8080), (20, 23, 0)),
+    "insecure-bind-address": ((None, 23, "127.0.0.1"),),
+    # 0 = lumberjack's own behaviour: keep files of any age, keep every rotated file, rotate at 100 MB.
     "audit-log-maxage": ((None, None, 0),),
     "audit-log-maxbackup": ((None, None, 0),),
     "audit-log-maxsize": ((None, None, 0),),
     "authorization-mode": ((None, None, ["AlwaysAllow"]),),
     "allow-privileged": ((None, None, False),),
+    "oidc-username-claim": ((None, None, "sub"),),
 }
 # The release whose defaults apply when the version is unknown (stated in the verdict's detail).
 ASSUMED_MINOR = 34
+
+# Flags k3s and RKE2 put on kube-apiserver's command line themselves, beyond the access flags the
+# distro loader models (k3s ``pkg/daemons/control/server.go`` ``apiServer``: serving and client
+# certificates under ``<data-dir>/server/tls``, service-account keys and issuer). They decide the
+# TLS rules the same way the flags would in a static pod; a user ``kube-apiserver-arg`` of the same
+# name overrides them.
+_DISTRO_TLS = "{data}/server/tls"
+_INSTALLER_TEMPLATE: tuple[tuple[str, str], ...] = (
+    ("tls-cert-file", f"{_DISTRO_TLS}/serving-kube-apiserver.crt"),
+    ("tls-private-key-file", f"{_DISTRO_TLS}/serving-kube-apiserver.key"),
+    ("client-ca-file", f"{_DISTRO_TLS}/client-ca.crt"),
+    ("kubelet-certificate-authority", f"{_DISTRO_TLS}/server-ca.crt"),
+    ("kubelet-client-certificate", f"{_DISTRO_TLS}/client-kube-apiserver.crt"),
+    ("kubelet-client-key", f"{_DISTRO_TLS}/client-kube-apiserver.key"),
+    ("service-account-key-file", f"{_DISTRO_TLS}/service.key"),
+    ("service-account-signing-key-file", f"{_DISTRO_TLS}/service.key"),
+    ("service-account-issuer", "https://kubernetes.default.svc.cluster.local"),
+)
+INSTALLER_FLAGS: dict[str, tuple[tuple[str, str], ...]] = {
+    distro: tuple((name, value.format(data=data_dir)) for name, value in _INSTALLER_TEMPLATE)
+    for distro, data_dir in (("k3s", "/var/lib/rancher/k3s"), ("rke2", "/var/lib/rancher/rke2"))
+}
 
 
 def default_for(name: str, minor: int | None) -> Any:
@@ -124,6 +149,20 @@ class EffectiveApiServer:
         """The instance's version, falling back to the cluster's."""
         return self.instance.version or self.cluster_version
 
+    @property
+    def version_known(self) -> bool:
+        """True when the Kubernetes minor version of this instance is known."""
+        return self.minor is not None
+
+    @property
+    def effective_minor(self) -> int:
+        """The minor version whose defaults apply: the known one, else ``ASSUMED_MINOR``."""
+        return self.minor if self.minor is not None else ASSUMED_MINOR
+
+    def version_note(self) -> str:
+        """`` (v1.30.4)``, or the statement that the version is unknown and which defaults are assumed."""
+        return _version_note(self)
+
     @cached_property
     def _user(self) -> dict[str, list[Flag]]:
         grouped: dict[str, list[Flag]] = {}
@@ -150,8 +189,15 @@ class EffectiveApiServer:
         return result
 
     def is_set(self, name: str) -> bool:
-        """True when the flag is on the command line."""
-        return name in self._user
+        """True when the flag is on the command line (including flags the installer puts there)."""
+        return name in self._user or name in self._installer
+
+    @cached_property
+    def _installer(self) -> dict[str, str]:
+        """Flags k3s/RKE2 pass that the distro loader does not model (see ``INSTALLER_FLAGS``)."""
+        if self.instance.origin not in ("k3s", "rke2"):
+            return {}
+        return dict(INSTALLER_FLAGS.get(self.instance.origin, ()))
 
     def flag(self, name: str) -> Setting:
         """The effective value of ``--name`` and what decided it."""
@@ -170,6 +216,17 @@ class EffectiveApiServer:
                 detail=(
                     f"{installer} passes {label}={deciding.value}" if by_installer else _repeat_note(name, occurrences)
                 ),
+            )
+        if name in self._installer:
+            installer = self.instance.installer or self.instance.origin
+            value = _typed(name, [Flag(name=name, value=self._installer[name], provenance=self.instance.provenance)])
+            return Setting(
+                component=COMPONENT,
+                name=label,
+                value=value,
+                source="default",
+                provenance=default_of(f"{installer} built-in argument"),
+                detail=f"{installer} passes {label}={self._installer[name]}",
             )
         value = _default(name, self)
         return Setting(
