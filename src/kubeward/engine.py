@@ -8,8 +8,10 @@ platform give one ``not_applicable`` result.
 from collections.abc import Iterable
 
 from kubeward.analysis import Analysis
+from kubeward.checks.common import provider_managed
 from kubeward.checks.context import RuleContext
 from kubeward.checks.registry import RegisteredRule
+from kubeward.checks.rule import MANAGED_PLATFORMS, RuleMeta
 from kubeward.findings import Finding, Resource, Result, to_finding
 
 
@@ -23,7 +25,10 @@ def run_rules(analysis: Analysis, rules: Iterable[RegisteredRule]) -> tuple[list
         meta = registered.meta
         ctx = RuleContext(meta, analysis)
         if platform.platform is not None and platform.platform not in meta.applies_to:
-            result = ctx.not_applicable(cluster, f"does not apply to {platform.label} clusters")
+            if platform.managed and registered.provider_managed and not _is_provider_rule(meta):
+                result = provider_managed(ctx)  # says what the provider runs and what stays yours
+            else:
+                result = ctx.not_applicable(cluster, f"does not apply to {platform.label} clusters")
             findings.append(to_finding(result, meta))
             continue
         try:
@@ -33,3 +38,10 @@ def run_rules(analysis: Analysis, rules: Iterable[RegisteredRule]) -> tuple[list
             results = [ctx.not_assessable(cluster, f"internal error while evaluating the rule: {type(exc).__name__}")]
         findings.extend(to_finding(result, meta) for result in results)
     return findings, errors
+
+
+def _is_provider_rule(meta: RuleMeta) -> bool:
+    """True for the rules of one managed provider (KW-EKS-..., KW-GKE-..., KW-AKS-...): on another
+    platform they simply do not apply, while a control-plane rule there is provider-managed.
+    """
+    return any(platform in MANAGED_PLATFORMS for platform in meta.applies_to)

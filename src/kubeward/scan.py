@@ -33,11 +33,19 @@ if TYPE_CHECKING:
     from kubeward.cli.options import KubeFlags
 
 DEMO_NAME = "demo"
+HARDENED_DEMO = "hardened"
 
 
-def demo_root() -> Path:
-    """The bundled demo cluster (a kubeadm-style cluster with the misconfigurations real ones have)."""
-    return Path(str(resources.files("kubeward") / "demo" / "cluster"))
+def demo_root(which: str = "vulnerable") -> Path:
+    """A bundled example cluster: the kubeadm-style demo with the misconfigurations real clusters
+    have, or (``hardened``) the same cluster configured as kubeward recommends.
+    """
+    folder = "hardened" if which == HARDENED_DEMO else "cluster"
+    return Path(str(resources.files("kubeward") / "demo" / folder))
+
+
+def _demo_name(which: bool | str | None) -> str:
+    return f"{DEMO_NAME}-{HARDENED_DEMO}" if which == HARDENED_DEMO else DEMO_NAME
 
 
 def now() -> str:
@@ -51,7 +59,7 @@ class OfflineSources:
 
     paths: Sequence[str] = ()
     bundles: Sequence[str] = ()
-    demo: bool = False
+    demo: bool | str | None = False  # True or "vulnerable": the demo; "hardened": the hardened example
 
     @property
     def empty(self) -> bool:
@@ -62,7 +70,7 @@ class OfflineSources:
 def offline_target(sources: OfflineSources) -> Target:
     """Name the scan target after its inputs."""
     if sources.demo and not sources.paths and not sources.bundles:
-        return Target(kind="demo", name=DEMO_NAME)
+        return Target(kind="demo", name=_demo_name(sources.demo))
     if sources.bundles and not sources.paths and len(sources.bundles) == 1:
         try:
             manifest = read_manifest(sources.bundles[0])
@@ -112,8 +120,8 @@ def fill_offline(sources: OfflineSources, builder: InventoryBuilder) -> None:
     if sources.paths:
         OfflineCollector(builder).load(list(sources.paths))
     if sources.demo:
-        root = demo_root()
-        OfflineCollector(builder, display=_relative_to(root, DEMO_NAME)).load([str(root)])
+        root = demo_root(str(sources.demo))
+        OfflineCollector(builder, display=_relative_to(root, _demo_name(sources.demo))).load([str(root)])
 
 
 def _relative_to(root: Path, prefix: str) -> Callable[[str], str]:

@@ -73,38 +73,7 @@ def authn_config(anonymous: str) -> str:
     return "apiVersion: apiserver.config.k8s.io/v1\nkind: AuthenticationConfiguration\n" + anonymous
 
 
-@pytest.mark.parametrize(
-    ("anonymous", "status"),
-    [
-        (
-            "anonymous:\n  enabled: true\n  conditions:\n  - path: /livez\n  - path: /readyz\n  - path: /healthz\n",
-            "pass",
-        ),
-        ("anonymous:\n  enabled: true\n", "fail"),
-        ("anonymous:\n  enabled: true\n  conditions:\n  - path: /healthz\n  - path: /api\n", "fail"),
-        ("anonymous:\n  enabled: false\n", "pass"),
-    ],
-    ids=["health-only", "everywhere", "beyond-health", "disabled"],
-)
-def test_structured_anonymous(tmp_path: Path, anonymous: str, status: str) -> None:
-    files = {
-        MANIFEST: static_pod(["--authentication-config=/etc/kubernetes/authn.yaml"]),
-        "nodes/cp-1/etc/kubernetes/authn.yaml": authn_config(anonymous),
-    }
-    [(got, _, _, source)] = scan(tmp_path, files, "KW-AUTHN-001")
-    assert (got, source) == (status, "config-file")
-
-
-def test_structured_anonymous_follows_hostpath_mount(tmp_path: Path) -> None:
-    manifest = static_pod(["--authentication-config=/config/authn.yaml"]) + (
-        "    volumeMounts:\n    - mountPath: /config\n      name: authn\n"
-        "  volumes:\n  - hostPath:\n      path: /etc/kubernetes/authn\n    name: authn\n"
-    )
-    files = {
-        MANIFEST: manifest,
-        "nodes/cp-1/etc/kubernetes/authn/authn.yaml": authn_config("anonymous:\n  enabled: false\n"),
-    }
-    assert [s for s, *_ in scan(tmp_path, files, "KW-AUTHN-001")] == ["pass"]
+# Structured anonymous shapes and hostPath mounts: tests/checks/test_authn_authz_rules.py (version-aware).
 
 
 def test_structured_config_without_anonymous_block_falls_back_to_flag(tmp_path: Path) -> None:

@@ -23,11 +23,17 @@ SECRET_STRINGS = (FAKE_SECRET, base64.b64decode(FAKE_SECRET).decode(), "cGF5bWVu
 # control objective the seed catalog covers.
 EXPECTED_DEMO = {
     ("KW-ADM-001", "fail", "kube-apiserver/kube-apiserver (cp-1)"),
+    ("KW-ADM-009", "fail", "Namespace/gatekeeper-system"),
     ("KW-APF-001", "fail", "kube-apiserver/kube-apiserver (cp-1)"),
+    ("KW-APF-003", "fail", "FlowSchema/ci-fast-lane"),
+    ("KW-APF-004", "fail", "ServiceAccount/ci/deployer"),
+    ("KW-APF-004", "fail", "ServiceAccount/ci/image-updater"),
     ("KW-AUDIT-001", "fail", "kube-apiserver/kube-apiserver (cp-1)"),
-    ("KW-AUDIT-002", "fail", "kube-apiserver/kube-apiserver (cp-1)"),
+    ("KW-AUDIT-003", "fail", "kube-apiserver/kube-apiserver (cp-1)"),
+    ("KW-AUDIT-007", "fail", "kube-apiserver/kube-apiserver (cp-1)"),
     ("KW-AUTHN-001", "fail", "kube-apiserver/kube-apiserver (cp-1)"),
-    ("KW-NET-001", "fail", "kube-apiserver/kube-apiserver (cp-1)"),
+    ("KW-AUTHN-002", "fail", "kube-apiserver/kube-apiserver (cp-1)"),
+    ("KW-AUTHN-006", "fail", "kube-apiserver/kube-apiserver (cp-1)"),
     ("KW-CRED-001", "fail", "CronJob/ci/nightly-report"),
     ("KW-CRED-001", "fail", "Deployment/web/checkout"),
     ("KW-CRED-001", "fail", "Deployment/web/frontend"),
@@ -40,6 +46,16 @@ EXPECTED_DEMO = {
     ("KW-KUBELET-002", "fail", "kubelet/worker-2"),
     ("KW-KUBELET-003", "fail", "kubelet/worker-1"),
     ("KW-KUBELET-003", "fail", "kubelet/worker-2"),
+    ("KW-KUBELET-004", "fail", "kubelet/cp-1"),
+    ("KW-KUBELET-004", "fail", "kubelet/worker-1"),
+    ("KW-KUBELET-004", "fail", "kubelet/worker-2"),
+    ("KW-KUBELET-006", "fail", "kubelet/worker-2"),
+    ("KW-KUBELET-007", "fail", "kubelet/worker-2"),
+    ("KW-KUBELET-008", "fail", "kubelet/cp-1"),
+    ("KW-KUBELET-008", "fail", "kubelet/worker-1"),
+    ("KW-KUBELET-008", "fail", "kubelet/worker-2"),
+    ("KW-NET-001", "fail", "kube-apiserver/kube-apiserver (cp-1)"),
+    ("KW-NET-002", "fail", "kube-apiserver/kube-apiserver (cp-1)"),
     ("KW-RBAC-001", "fail", "ClusterRoleBinding/alice-admin"),
     ("KW-RBAC-001", "fail", "ClusterRoleBinding/ci-cluster-admin"),
     ("KW-RBAC-001", "fail", "RoleBinding/web/web-oncall-admin"),
@@ -67,8 +83,6 @@ EXPECTED_DEMO = {
     ("KW-RBAC-014", "fail", "Group/system:unauthenticated"),
     ("KW-RBAC-016", "fail", "ServiceAccount/gatekeeper-system/gatekeeper-admin"),
     ("KW-RBAC-019", "fail", "RoleBinding/monitoring/grafana-dashboards"),
-    # Escalation paths; Group monitoring-team's takes two steps (create pods in monitoring, then the
-    # namespace's service accounts' nodes/proxy into the CI runner, whose token is cluster-admin).
     ("KW-RBAC-020", "fail", "Group/monitoring-team"),
     ("KW-RBAC-020", "fail", "Group/platform-access-managers"),
     ("KW-RBAC-020", "fail", "Group/system:serviceaccounts:monitoring"),
@@ -76,6 +90,31 @@ EXPECTED_DEMO = {
     ("KW-RBAC-020", "fail", "ServiceAccount/ci/image-updater"),
     ("KW-RBAC-020", "fail", "ServiceAccount/gatekeeper-system/gatekeeper-admin"),
     ("KW-RBAC-020", "fail", "User/carol@example.com"),
+    ("KW-TLS-004", "fail", "kube-apiserver/kube-apiserver (cp-1)"),
+}
+# Rules that do not apply to a self-managed kubeadm cluster on these inputs (provider rules, and the
+# audit-file mount rule when no audit file is configured).
+EXPECTED_NOT_APPLICABLE = {
+    "KW-ADM-009",
+    "KW-AKS-001",
+    "KW-AKS-002",
+    "KW-AKS-003",
+    "KW-AKS-004",
+    "KW-AKS-005",
+    "KW-AKS-006",
+    "KW-AKS-007",
+    "KW-AUDIT-006",
+    "KW-EKS-001",
+    "KW-EKS-002",
+    "KW-EKS-003",
+    "KW-EKS-004",
+    "KW-EKS-005",
+    "KW-GKE-001",
+    "KW-GKE-002",
+    "KW-GKE-003",
+    "KW-GKE-004",
+    "KW-GKE-005",
+    "KW-GKE-006",
 }
 
 
@@ -99,7 +138,7 @@ def demo_json(*extra: str, cwd: Path | None = None) -> dict:
 def verdicts(report: dict) -> set[tuple[str, str, str]]:
     out = set()
     for f in report["findings"]:
-        if f["status"] == "pass":
+        if f["status"] in ("pass", "not_applicable"):
             continue
         resource = f["resource"]
         key = (
@@ -114,6 +153,7 @@ def verdicts(report: dict) -> set[tuple[str, str, str]]:
 def test_demo_findings_exact(tmp_path: Path) -> None:
     report = demo_json(cwd=tmp_path)
     assert verdicts(report) == EXPECTED_DEMO
+    assert {f["rule_id"] for f in report["findings"] if f["status"] == "not_applicable"} == EXPECTED_NOT_APPLICABLE
     objectives = {f["objective"] for f in report["findings"] if f["status"] == "fail"}
     assert objectives == {
         "authentication",

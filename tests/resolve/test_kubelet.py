@@ -221,7 +221,10 @@ def test_k3s_flags_are_installer_defaults() -> None:
         Provenance(kind="file", source="config.yaml", line=2, pointer="kubelet-arg[0]"),
     )
     # Fields k3s does not pass keep the legacy defaults: it runs the kubelet without --config.
-    assert effective.setting("authentication.x509.clientCAFile").provenance == LEGACY
+    assert effective.setting("rotateCertificates").provenance == LEGACY
+    # k3s passes the client CA itself (its kubeletArgs), so that is an installer default.
+    client_ca = effective.setting("authentication.x509.clientCAFile")
+    assert (client_ca.source, client_ca.provenance) == ("default", default_of("k3s built-in argument"))
 
 
 def test_resource_and_config_flag() -> None:

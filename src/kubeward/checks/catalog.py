@@ -4,19 +4,36 @@ Adding a family means adding a module under ``kubeward.checks`` and one import h
 """
 
 from kubeward.checks import (
+    admission,
     apiserver,
+    audit_config,
+    authentication,
+    authorization,
+    availability,
+    exposure,
     kubelet,
+    pod_security_labels,
     rbac_binding_hygiene,
     rbac_bindings,
     rbac_escalation,
     rbac_risks,
+    tls,
     token_mounts,
     workload_tokens,
 )
+from kubeward.checks.providers import aks, eks, gke
 from kubeward.checks.registry import REGISTRY, Registry
 
 FAMILIES = (
     apiserver,
+    authentication,
+    authorization,
+    exposure,
+    tls,
+    admission,
+    pod_security_labels,
+    availability,
+    audit_config,
     kubelet,
     rbac_bindings,
     rbac_risks,
@@ -24,6 +41,9 @@ FAMILIES = (
     rbac_escalation,
     workload_tokens,
     token_mounts,
+    eks,
+    gke,
+    aks,
 )
 
 

@@ -104,6 +104,7 @@ class Platform(enum.StrEnum):
 
 ALL_PLATFORMS: tuple[Platform, ...] = tuple(Platform)
 SELF_MANAGED_PLATFORMS: tuple[Platform, ...] = (Platform.SELF_MANAGED, Platform.K3S, Platform.RKE2)
+MANAGED_PLATFORMS: frozenset[Platform] = frozenset({Platform.EKS, Platform.GKE, Platform.AKS})
 
 RULE_ID = re.compile(r"^KW-[A-Z]+-\d{3}$")
 

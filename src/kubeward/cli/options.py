@@ -75,7 +75,14 @@ def kube_options(func: F) -> F:
 
 def input_options(func: F) -> F:
     """Offline inputs: PATH arguments, bundles and the demo."""
-    func = click.option("--demo", is_flag=True, help="Use the bundled demo cluster.")(func)
+    func = click.option(
+        "--demo",
+        is_flag=False,
+        flag_value="vulnerable",
+        default=None,
+        type=click.Choice(["vulnerable", "hardened"]),
+        help="Use a bundled example cluster: the misconfigured demo (default) or '--demo hardened'.",
+    )(func)
     func = click.option(
         "--bundle",
         "bundles",

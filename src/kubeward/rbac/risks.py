@@ -139,8 +139,9 @@ CATALOG: tuple[RiskDefinition, ...] = (
         "workloads-write",
         "create pods or write pod controllers",
         "high",
+        # Named grants count: update/patch of one Deployment still rewrites its pod template (any
+        # service account of the namespace, any image); create never has a name to restrict it.
         (*POD_CREATE, atom_key("update", "pods"), atom_key("patch", "pods")),
-        unrestricted_only=True,
     ),
     RiskDefinition(
         "KW-RBAC-012",

@@ -19,6 +19,12 @@ A mapping "cannot collide with ``system:`` names" when every name it yields carr
 that is not ``system:``-something, or when a user validation rule refuses ``system:`` names. Names
 such as ``system:masters`` or ``system:nodes`` are granted power by the API server and the default
 RBAC policy, so an IdP group or user allowed to take one is an administrator.
+
+``Issuer.problems`` lists what makes kube-apiserver refuse the configuration (non-https issuer, no
+audience, a claim without its prefix, ``--oidc-issuer-url`` without ``--oidc-client-id``); the legacy
+flags' rules are in ``staging/src/k8s.io/apiserver/pkg/apis/apiserver/validation/validation.go`` and
+``pkg/kubeapiserver/options/authentication.go`` (``--oidc-issuer-url`` and ``--oidc-client-id`` must be
+given together; ``--authentication-config`` and ``--oidc-*`` flags are mutually exclusive).
 """
 
 import re
@@ -90,20 +96,29 @@ def jwt_issuers(doc: ConfigDoc) -> list[Issuer]:
         issuer = _dict(item.get("issuer"))
         mappings = _dict(item.get("claimMappings"))
         audiences = issuer.get("audiences")
+        url = str(issuer.get("url") or "")
+        audience_list = tuple(str(a) for a in audiences) if isinstance(audiences, list) else ()
+        username = _mapping(mappings.get("username"))
+        groups = _mapping(mappings.get("groups"))
+        problems = _url_problems("issuer.url", url) + _audience_problems(audience_list, "issuer.audiences is empty")
+        if not username.configured:
+            problems += ("claimMappings.username needs a claim or an expression",)
+        problems += _prefix_problems("username", username) + _prefix_problems("groups", groups)
         issuers.append(
             Issuer(
                 source=f"AuthenticationConfiguration jwt[{index}]",
-                url=str(issuer.get("url") or ""),
-                audiences=tuple(str(a) for a in audiences) if isinstance(audiences, list) else (),
+                url=url,
+                audiences=audience_list,
                 provenance=doc.provenance_of(pointer),
                 discovery_url=str(issuer.get("discoveryURL") or ""),
                 has_ca=bool(issuer.get("certificateAuthority")),
-                username=_mapping(mappings.get("username")),
-                groups=_mapping(mappings.get("groups")),
+                username=username,
+                groups=groups,
                 claim_rules=len(item.get("claimValidationRules") or []),
                 user_rules=tuple(
                     str(_dict(rule).get("expression") or "") for rule in item.get("userValidationRules") or []
                 ),
+                problems=problems,
             )
         )
     return issuers
@@ -125,6 +140,9 @@ def legacy_issuer(api: EffectiveApiServer) -> Issuer | None:
     groups_claim = str(api.flag("oidc-groups-claim").value or "")
     groups_prefix = str(api.flag("oidc-groups-prefix").value or "")
     required = api.flag("oidc-required-claim")
+    problems = _url_problems("--oidc-issuer-url", str(url.value or "")) + _audience_problems(
+        (client_id,) if client_id else (), "--oidc-issuer-url is set without --oidc-client-id"
+    )
     return Issuer(
         source="--oidc-* flags",
         url=str(url.value or ""),
@@ -135,7 +153,26 @@ def legacy_issuer(api: EffectiveApiServer) -> Issuer | None:
         groups=Mapping(claim=groups_claim, prefix=groups_prefix) if groups_claim else Mapping(),
         claim_rules=1 if required.value else 0,
         legacy=True,
+        problems=problems,
     )
+
+
+OIDC_FLAGS = (
+    "oidc-issuer-url",
+    "oidc-client-id",
+    "oidc-username-claim",
+    "oidc-username-prefix",
+    "oidc-groups-claim",
+    "oidc-groups-prefix",
+    "oidc-ca-file",
+    "oidc-required-claim",
+    "oidc-signing-algs",
+)
+
+
+def oidc_flags_set(api: EffectiveApiServer) -> tuple[str, ...]:
+    """The ``--oidc-*`` flags on the command line."""
+    return tuple(f"--{name}" for name in OIDC_FLAGS if api.is_set(name))
 
 
 def collision(issuer: Issuer, what: str) -> str:
@@ -155,7 +192,7 @@ def collision(issuer: Issuer, what: str) -> str:
             "and no user validation rule refuses system: names"
         )
     if mapping.prefix is None:
-        return f"{what}.claim is set without {what}.prefix; kube-apiserver rejects this configuration"
+        return ""  # kube-apiserver rejects a claim without a prefix: reported in Issuer.problems
     if _is_system(mapping.prefix):
         return f"{what} prefix {mapping.prefix!r} puts every {what} into the system: namespace"
     if mapping.prefix:
@@ -171,7 +208,26 @@ def collision(issuer: Issuer, what: str) -> str:
 
 
 def _is_system(prefix: str) -> bool:
-    return prefix.startswith(SYSTEM_PREFIX) or SYSTEM_PREFIX.startswith(prefix)
+    """A non-empty prefix that is ``system:``... or a start of it (``sys`` + claim ``tem:masters``)."""
+    return bool(prefix) and (prefix.startswith(SYSTEM_PREFIX) or SYSTEM_PREFIX.startswith(prefix))
+
+
+def _url_problems(label: str, url: str) -> tuple[str, ...]:
+    if not url:
+        return (f"{label} is empty",)
+    if not url.startswith("https://"):
+        return (f"{label} {url!r} is not https; kube-apiserver only accepts https issuers",)
+    return ()
+
+
+def _audience_problems(audiences: tuple[str, ...], message: str) -> tuple[str, ...]:
+    return () if any(audiences) else (message,)
+
+
+def _prefix_problems(what: str, mapping: Mapping) -> tuple[str, ...]:
+    if mapping.claim and mapping.prefix is None:
+        return (f"claimMappings.{what}.claim is set without claimMappings.{what}.prefix",)
+    return ()
 
 
 def _guarded(rules: tuple[str, ...], subject: str) -> bool:

@@ -13,10 +13,20 @@ Precedence, per field:
    (``cmd/kubelet/app/options/options.go`` ``applyLegacyDefaults``;
    ``pkg/kubelet/apis/config/v1beta1/defaults.go``).
 
+k3s and RKE2 put more flags on the kubelet's command line than the distro loader models
+(``INSTALLER_FLAGS``: the client CA and the serving certificate the agent writes, k3s
+``pkg/daemons/agent/agent_linux.go`` ``kubeletArgs``); they decide like a flag the installer passes.
+
+The v1beta1 defaulting replaces some zero values in a config file by the default
+(``SetDefaults_KubeletConfiguration`` checks ``== zeroDuration``): ``streamingConnectionIdleTimeout: 0s``
+in a file runs as 4h, while ``--streaming-connection-idle-timeout=0`` (applied after defaulting) runs
+as 0. ``KubeletField.zero_is_default`` marks those fields.
+
 When the kubelet reads a ``--config`` file that is not among the inputs, a field no flag sets is
 unknown, and rules say ``not_assessable`` rather than guess.
 """
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
@@ -40,6 +50,7 @@ class KubeletField:
     type: FieldType
     default: Any
     legacy_default: Any
+    zero_is_default: bool = False
 
 
 _FIELDS: tuple[KubeletField, ...] = (
@@ -58,12 +69,27 @@ _FIELDS: tuple[KubeletField, ...] = (
     KubeletField("serverTLSBootstrap", "rotate-server-certificates", "bool", False, False),
     KubeletField("protectKernelDefaults", "protect-kernel-defaults", "bool", False, False),
     KubeletField("makeIPTablesUtilChains", "make-iptables-util-chains", "bool", True, True),
-    KubeletField("streamingConnectionIdleTimeout", "streaming-connection-idle-timeout", "str", "4h0m0s", "4h0m0s"),
+    KubeletField(
+        "streamingConnectionIdleTimeout", "streaming-connection-idle-timeout", "str", "4h0m0s", "4h0m0s", True
+    ),
     KubeletField("eventRecordQPS", "event-qps", "int", 50, 50),
     KubeletField("enableDebuggingHandlers", "enable-debugging-handlers", "bool", True, True),
     KubeletField("staticPodPath", "pod-manifest-path", "str", "", ""),
 )
 FIELDS: dict[str, KubeletField] = {f.path: f for f in _FIELDS}
+
+# Flags k3s/RKE2 pass to the kubelet beyond those ``kubeward.inputs.distro`` models: the agent's client
+# CA and the serving certificate the server signs for it (k3s ``kubeletArgs``: ``client-ca-file``,
+# ``tls-cert-file``, ``tls-private-key-file``). A user ``kubelet-arg`` of the same name overrides them.
+_AGENT_FILES: tuple[tuple[str, str], ...] = (
+    ("client-ca-file", "{data}/agent/client-ca.crt"),
+    ("tls-cert-file", "{data}/agent/serving-kubelet.crt"),
+    ("tls-private-key-file", "{data}/agent/serving-kubelet.key"),
+)
+INSTALLER_FLAGS: dict[str, dict[str, str]] = {
+    distro: {name: value.format(data=data_dir) for name, value in _AGENT_FILES}
+    for distro, data_dir in (("k3s", "/var/lib/rancher/k3s"), ("rke2", "/var/lib/rancher/rke2"))
+}
 
 
 @dataclass(frozen=True)
@@ -132,6 +158,17 @@ class EffectiveKubelet:
                 provenance=flag.provenance,
                 detail=f"--{spec.flag} overrides the config file" if instance.config is not None else "",
             )
+        built_in = INSTALLER_FLAGS.get(instance.origin, {}).get(spec.flag)
+        if built_in is not None:
+            installer = instance.installer or instance.origin
+            return Setting(
+                component=COMPONENT,
+                name=f"--{spec.flag}",
+                value=_parse(spec, built_in),
+                source="default",
+                provenance=default_of(f"{installer} built-in argument"),
+                detail=f"{installer} passes --{spec.flag}={built_in}",
+            )
         for doc in reversed(instance.dropins):
             found = _from_doc(doc, spec, "drop-in")
             if found is not None:
@@ -181,6 +218,15 @@ def _from_doc(doc: ConfigDoc, spec: KubeletField, what: str) -> Setting | None:
     present, value = doc.field(spec.path)
     if not present:
         return None
+    if spec.zero_is_default and parse_duration(value) == 0:
+        return Setting(
+            component=COMPONENT,
+            name=spec.path,
+            value=spec.default,
+            source="config-file",
+            provenance=doc.provenance_of(spec.path),
+            detail=f"{value!r} in the kubelet {what}; v1beta1 defaulting replaces a zero value by {spec.default}",
+        )
     return Setting(
         component=COMPONENT,
         name=spec.path,
@@ -206,3 +252,31 @@ def _parse(spec: KubeletField, text: str) -> Any:
     if spec.type == "list":
         return split_list(text)
     return text
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(value: Any) -> float | None:
+    """Seconds in a Go ``time.Duration`` string (``4h0m0s``, ``5m``, ``0``), or None if it is not one.
+
+    As ``time.ParseDuration``: a sign, then number-unit pairs; a bare ``0`` is the only unitless value.
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    text = str(value).strip()
+    sign = -1.0 if text.startswith("-") else 1.0
+    text = text.lstrip("+-")
+    if text == "0":
+        return 0.0
+    if not text:
+        return None
+    total = 0.0
+    position = 0
+    for match in _DURATION_PART.finditer(text):
+        if match.start() != position:
+            return None
+        total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        position = match.end()
+    return sign * total if position == len(text) else None

@@ -5,14 +5,34 @@ provider runs the API server, so its flags are ``not_applicable`` (provider-mana
 Signals, strongest first: provider JSON given as input, distro configuration files, the server
 version string (``-eks-``, ``-gke.``, ``+k3s``, ``+rke2``), node provider ids and labels, the API
 server URL.
+
+Node signals need both a cloud ``providerID`` and a label only the managed service (or its own
+tooling) sets: an ``aws://`` provider id alone is kubeadm on EC2 just as well. The labels:
+``eks.amazonaws.com/*`` (managed node groups, Fargate, Auto Mode) and ``alpha.eksctl.io/*`` (nodes
+eksctl created, including self-managed groups); ``cloud.google.com/gke-*``; ``kubernetes.azure.com/*``.
+URLs: EKS ``*.eks.amazonaws.com``, AKS ``*.azmk8s.io`` (public and private FQDNs), GKE's DNS-based
+control-plane endpoint ``*.gke.goog``. A GKE IP endpoint is a bare address, which tells nothing.
+AKS server versions carry no marker (``v1.29.4``).
 """
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from kubeward.checks.rule import Platform
+from kubeward.checks.rule import MANAGED_PLATFORMS, Platform
+from kubeward.inputs.providers import is_diagnostic_settings
 from kubeward.inventory.model import Inventory
+from kubeward.inventory.objects import Node
 
-_MANAGED = frozenset({Platform.EKS, Platform.GKE, Platform.AKS})
+_NODE_SIGNALS: tuple[tuple[str, tuple[str, ...], Platform], ...] = (
+    ("aws://", ("eks.amazonaws.com/", "alpha.eksctl.io/"), Platform.EKS),
+    ("gce://", ("cloud.google.com/gke-",), Platform.GKE),
+    ("azure://", ("kubernetes.azure.com/",), Platform.AKS),
+)
+_URL_SIGNALS: tuple[tuple[str, Platform], ...] = (
+    (".eks.amazonaws.com", Platform.EKS),
+    (".azmk8s.io", Platform.AKS),
+    (".gke.goog", Platform.GKE),
+)
 
 
 @dataclass(frozen=True)
@@ -26,7 +46,7 @@ class PlatformInfo:
     @property
     def managed(self) -> bool:
         """True when a cloud provider runs the control plane."""
-        return self.platform in _MANAGED
+        return self.platform in MANAGED_PLATFORMS
 
     @property
     def label(self) -> str:
@@ -40,10 +60,10 @@ class PlatformInfo:
 
 def detect_platform(inventory: Inventory) -> PlatformInfo:
     """Decide the platform from the strongest available signal."""
-    for provider in inventory.providers:
-        return PlatformInfo(
-            Platform(provider.provider), f"{provider.provider} description {provider.provenance.describe()}"
-        )
+    # A cluster description first; AKS diagnostic settings alone still say AKS.
+    for provider in sorted(inventory.providers, key=is_diagnostic_settings):
+        what = "diagnostic settings" if is_diagnostic_settings(provider) else "description"
+        return PlatformInfo(Platform(provider.provider), f"{provider.provider} {what} {provider.provenance.describe()}")
     for api in inventory.apiservers:
         if api.origin in ("k3s", "rke2"):
             return PlatformInfo(Platform(api.origin), f"{api.origin} configuration {api.provenance.describe()}")
@@ -62,19 +82,14 @@ def detect_platform(inventory: Inventory) -> PlatformInfo:
         if marker in version:
             return PlatformInfo(platform, f"server version {version}")
     for node in inventory.nodes:
-        provider_id = node.spec.providerID
-        labels = node.metadata.labels
-        if provider_id.startswith("aws://") and any(k.startswith("eks.amazonaws.com/") for k in labels):
-            return PlatformInfo(Platform.EKS, f"node {node.name} labels")
-        if provider_id.startswith("gce://") and any(k.startswith("cloud.google.com/gke-") for k in labels):
-            return PlatformInfo(Platform.GKE, f"node {node.name} labels")
-        if provider_id.startswith("azure://") and any(k.startswith("kubernetes.azure.com/") for k in labels):
-            return PlatformInfo(Platform.AKS, f"node {node.name} labels")
+        by_node = _node_platform(node)
+        if by_node is not None:
+            return PlatformInfo(by_node, f"node {node.name} labels")
     server = inventory.target.server
-    if server.endswith(".eks.amazonaws.com") or ".eks.amazonaws.com:" in server:
-        return PlatformInfo(Platform.EKS, f"API server URL {server}")
-    if ".azmk8s.io" in server:
-        return PlatformInfo(Platform.AKS, f"API server URL {server}")
+    host = (urlsplit(server).hostname or "") if "//" in server else server.split(":")[0]
+    for suffix, platform in _URL_SIGNALS:
+        if host.lower().endswith(suffix):
+            return PlatformInfo(platform, f"API server URL {server}")
     for api in inventory.apiservers:
         installer = api.installer or ("kubeadm" if api.origin == "kubeadm-config" else "")
         return PlatformInfo(
@@ -83,3 +98,12 @@ def detect_platform(inventory: Inventory) -> PlatformInfo:
     if any(kubelet.installer == "kubeadm" for kubelet in inventory.kubelets):
         return PlatformInfo(Platform.SELF_MANAGED, "kubeadm kubelet configuration", "kubeadm")
     return PlatformInfo(None, "no signal in the inputs tells the platform")
+
+
+def _node_platform(node: Node) -> Platform | None:
+    """The managed platform a node's provider id and labels both point at, if any."""
+    provider_id = node.spec.providerID
+    for scheme, prefixes, platform in _NODE_SIGNALS:
+        if provider_id.startswith(scheme) and any(key.startswith(prefixes) for key in node.metadata.labels):
+            return platform
+    return None
