@@ -71,17 +71,16 @@ def test_policy_file_mounted(tmp_path: Path, path: str) -> None:
     flags = [f"--audit-policy-file={POLICY}"]
     mounted = apiserver_inventory(tmp_path / "mounted", path, flags, {POLICY: POLICY_TEXT})
     [finding] = run_rule(mounted, "KW-AUDIT-006")
-    expected = {"kubeadm": "not_assessable"}.get(path, "pass")
-    assert (finding.status, finding.evidence.setting) == (expected, "kube-apiserver --audit-policy-file")
+    assert (finding.status, finding.evidence.setting) == ("pass", "kube-apiserver --audit-policy-file")
     if path in HOST_PATHS:
         assert "runs on the host" in finding.message
     unmounted = apiserver_inventory(tmp_path / "unmounted", path, flags)
     [finding] = run_rule(unmounted, "KW-AUDIT-006")
-    if path in POD_PATHS:
+    if path in (*POD_PATHS, "kubeadm"):
         assert finding.status == "fail"
         assert f"--audit-policy-file={POLICY} is not inside a hostPath volume" in finding.message
     else:
-        assert finding.status == expected
+        assert finding.status == "pass"
     [none] = run_rule(apiserver_inventory(tmp_path / "none", path, []), "KW-AUDIT-006")
     assert none.status == "not_applicable"
 
@@ -103,10 +102,58 @@ def test_log_directory_mount(tmp_path: Path, path: str) -> None:
     assert "is not a hostPath mount" in finding.message
 
 
-@pytest.mark.parametrize("path", ("k3s", "rke2", "kubeadm"))
+@pytest.mark.parametrize("path", HOST_PATHS)
 def test_log_directory_outside_pods(tmp_path: Path, path: str) -> None:
     [finding] = run_rule(apiserver_inventory(tmp_path, path, [f"--audit-log-path={LOG}"]), "KW-AUDIT-007")
-    assert finding.status == ("not_assessable" if path == "kubeadm" else "pass")
+    assert finding.status == "pass"
+
+
+KUBEADM_AUDIT = """
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+kubernetesVersion: v1.31.2
+apiServer:
+  extraArgs:
+  - name: audit-policy-file
+    value: /etc/kubernetes/audit/policy.yaml
+  - name: audit-log-path
+    value: /var/log/kubernetes/audit/audit.log
+  extraVolumes:
+  - name: audit-policy
+    hostPath: /etc/kubernetes/audit
+    mountPath: /etc/kubernetes/audit
+    readOnly: true
+    pathType: DirectoryOrCreate
+  - name: audit-log
+    hostPath: /var/log/kubernetes/audit
+    mountPath: /var/log/kubernetes/audit
+    pathType: DirectoryOrCreate
+"""
+
+
+@pytest.mark.parametrize(
+    ("edit", "policy", "log"),
+    [
+        ("", "pass", "pass"),
+        ("readOnly: true\n", "pass", "fail"),
+        ("drop-volumes", "fail", "fail"),
+    ],
+    ids=["extra-volumes", "log-read-only", "no-extra-volumes"],
+)
+def test_kubeadm_extra_volumes(tmp_path: Path, edit: str, policy: str, log: str) -> None:
+    """kubeadm mounts only its PKI and CA directories; audit files need apiServer.extraVolumes, and
+    an extraVolume is writable unless readOnly is set."""
+    text = KUBEADM_AUDIT
+    if edit == "drop-volumes":
+        text = text[: text.index("  extraVolumes:")]
+    elif edit:
+        text = text.replace(
+            "    mountPath: /var/log/kubernetes/audit\n", "    mountPath: /var/log/kubernetes/audit\n    " + edit
+        )
+    inventory = inventory_from_files(tmp_path, {"kubeadm.yaml": text})
+    [policy_finding] = run_rule(inventory, "KW-AUDIT-006")
+    [log_finding] = run_rule(inventory, "KW-AUDIT-007")
+    assert (policy_finding.status, log_finding.status) == (policy, log)
 
 
 def test_no_input_and_managed(tmp_path: Path) -> None:

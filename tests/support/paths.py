@@ -110,6 +110,11 @@ def apiserver_files(path: str, flags: Sequence[str], extra: Mapping[str, str] | 
             "kubernetesVersion": KUBERNETES_VERSION,
             "apiServer": {"extraArgs": [{"name": n, "value": v} for n, v in map(_split, flags)]},
         }
+        if dirs:  # mounted as the static pod paths mount them
+            config["apiServer"]["extraVolumes"] = [  # type: ignore[index]
+                {"name": f"host-{i}", "hostPath": d, "mountPath": d, "readOnly": True, "pathType": "DirectoryOrCreate"}
+                for i, d in enumerate(sorted(set(dirs)))
+            ]
         files[f"{node_root}/etc/kubernetes/kubeadm-config.yaml"] = yaml.safe_dump(config, sort_keys=False)
     elif path == "mirror-pod":
         pod = apiserver_pod(flags, mirror=True, extra_dirs=dirs)

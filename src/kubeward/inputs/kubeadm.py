@@ -14,6 +14,7 @@ by flag name with repeated user flags in their order (``ArgumentsToCommand`` in
 from typing import Any
 
 from kubeward.inventory.components import ApiServerInstance, ConfigDoc, Flag, KubeletInstance
+from kubeward.inventory.objects import HostPathVolumeSource, Volume, VolumeMount
 from kubeward.inventory.provenance import Provenance, default_of
 
 KUBEADM_GROUP = "kubeadm.k8s.io/"
@@ -94,6 +95,7 @@ def apiserver_from_cluster_configuration(doc: ConfigDoc, name: str) -> tuple[Api
     generated = [
         Flag(name=n, value=v, provenance=_KUBEADM_DEFAULTS) for n, v in KUBEADM_APISERVER_FLAGS if n not in user_names
     ]
+    volumes, mounts, volume_problems = kubeadm_mounts(doc.data, api)
     instance = ApiServerInstance(
         name=name,
         origin="kubeadm-config",
@@ -102,8 +104,56 @@ def apiserver_from_cluster_configuration(doc: ConfigDoc, name: str) -> tuple[Api
         installer="kubeadm",
         node=doc.node,
         version=version if version.startswith("v") else "",
+        volumes=volumes,
+        volume_mounts=mounts,
     )
-    return instance, problems
+    return instance, [*problems, *volume_problems]
+
+
+# The hostPath mounts kubeadm gives the kube-apiserver pod (``cmd/kubeadm/app/phases/controlplane/
+# volumes.go``): the certificates directory and the system CA bundle, read-only. kubeadm adds the
+# other CA directories (/etc/pki, /usr/share/ca-certificates, ...) only when they exist on the
+# host; they are read-only and never hold audit files, so they are not modelled.
+_KUBEADM_MOUNTS = (("k8s-certs", "{pki}"), ("ca-certs", "/etc/ssl/certs"))
+
+
+def kubeadm_mounts(
+    config: dict[str, Any], api: dict[str, Any]
+) -> tuple[tuple[Volume, ...], tuple[VolumeMount, ...], list[str]]:
+    """The kube-apiserver pod's volumes as kubeadm generates them: its own read-only mounts plus
+    ``apiServer.extraVolumes`` (``hostPath``, ``mountPath``, ``readOnly`` — false unless set).
+    """
+    pki = str(config.get("certificatesDir") or "/etc/kubernetes/pki")
+    volumes: list[Volume] = []
+    mounts: list[VolumeMount] = []
+    for volume_name, host in _KUBEADM_MOUNTS:
+        path = host.format(pki=pki)
+        volumes.append(Volume(name=volume_name, hostPath=HostPathVolumeSource(path=path, type="DirectoryOrCreate")))
+        mounts.append(VolumeMount(name=volume_name, mountPath=path, readOnly=True))
+    problems: list[str] = []
+    extra = api.get("extraVolumes") or []
+    if not isinstance(extra, list):
+        return tuple(volumes), tuple(mounts), ["apiServer.extraVolumes is not a list"]
+    for index, entry in enumerate(extra):
+        if (
+            not isinstance(entry, dict)
+            or not entry.get("name")
+            or not entry.get("hostPath")
+            or not entry.get("mountPath")
+        ):
+            problems.append(f"apiServer.extraVolumes[{index}] needs name, hostPath and mountPath")
+            continue
+        volume_name = str(entry["name"])
+        volumes.append(
+            Volume(
+                name=volume_name,
+                hostPath=HostPathVolumeSource(path=str(entry["hostPath"]), type=str(entry.get("pathType") or "")),
+            )
+        )
+        mounts.append(
+            VolumeMount(name=volume_name, mountPath=str(entry["mountPath"]), readOnly=entry.get("readOnly") is True)
+        )
+    return tuple(volumes), tuple(mounts), problems
 
 
 def kubelet_from_kubeadm(
