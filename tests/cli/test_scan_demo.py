@@ -93,7 +93,7 @@ EXPECTED_DEMO = {
     ("KW-TLS-004", "fail", "kube-apiserver/kube-apiserver (cp-1)"),
 }
 # Rules that do not apply to a self-managed kubeadm cluster on these inputs (provider rules, and the
-# audit-file mount rule when no audit file is configured).
+# audit-file mount and audit-policy content rules when no audit policy is configured).
 EXPECTED_NOT_APPLICABLE = {
     "KW-ADM-009",
     "KW-AKS-001",
@@ -104,6 +104,7 @@ EXPECTED_NOT_APPLICABLE = {
     "KW-AKS-006",
     "KW-AKS-007",
     "KW-AUDIT-006",
+    "KW-AUDIT-008",
     "KW-EKS-001",
     "KW-EKS-002",
     "KW-EKS-003",

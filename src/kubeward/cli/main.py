@@ -16,6 +16,7 @@ from rich.console import Console
 from kubeward import __version__
 from kubeward.checks.catalog import load_rules
 from kubeward.checks.rule import OBJECTIVE_ORDER, Severity
+from kubeward.cli.audit import audit as audit_cli
 from kubeward.cli.errors import LiveError
 from kubeward.cli.options import SEVERITY_CHOICES, KubeFlags, input_options, kube_options
 from kubeward.cli.rbac import rbac as rbac_cli
@@ -360,6 +361,7 @@ def baseline_create(
 
 
 cli.add_command(rbac_cli)
+cli.add_command(audit_cli)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Audit trail: policy tools (what the audit policy records) and forensic hunting over audit logs."""

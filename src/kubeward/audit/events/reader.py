@@ -1,0 +1,243 @@
+"""Stream audit events from JSON-lines files, gzip, rotated sets and folders — in time order, never all in memory.
+
+The log backend (``plugin/pkg/audit/log/backend.go``, kubernetes v1.35) writes one compact JSON Event per line
+and rotates with lumberjack: backups are named ``<name>-<YYYY-MM-DDTHH-MM-SS.mmm>.<ext>`` (``.gz`` with
+``--audit-log-compress``) and the live file keeps the plain name; logrotate-style sets use ``audit.log.1``
+(newest backup) ``audit.log.2`` ... So a set is read oldest first: lumberjack backups by their timestamp,
+then numbered backups from the highest number down, then the live file.
+
+Bad input never stops the read: malformed lines are counted and the first few reported as ``file:line``,
+JSON that is not an audit event is counted and skipped, a truncated gzip stream keeps the events before the
+cut and is reported, an unreadable file is reported and the next one is read.
+"""
+
+import re
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import msgspec
+
+from kubeward.audit.events.model import Event, EventList
+
+MAX_REPORTED = 5
+"""How many problems of each kind are reported with their location; all are counted."""
+
+MAX_LINE = 64 << 20
+"""Longest line kept (the apiserver's own event limits are far below: 100 KiB truncation, 12 MiB webhook batches);
+a longer line is skipped as malformed instead of growing memory without bound."""
+
+_CHUNK = 1 << 20
+_GZIP_MAGIC = b"\x1f\x8b"
+_LUMBERJACK = re.compile(
+    r"^(?P<stem>.+)-(?P<ts>\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}(?:\.\d+)?)(?P<ext>\.[^.]+)(?:\.gz)?$"
+)
+_NUMBERED = re.compile(r"^(?P<base>.+?)\.(?P<n>\d+)(?:\.gz)?$")
+
+_DECODER = msgspec.json.Decoder(Event)
+_LIST_DECODER = msgspec.json.Decoder(EventList)
+
+
+@dataclass(frozen=True)
+class ReadIssue:
+    """One problem with the input, located as precisely as we can (line 0 = the whole file)."""
+
+    path: str
+    line: int
+    message: str
+
+    def describe(self) -> str:
+        """``file:line: message``."""
+        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+
+
+@dataclass
+class ReadStats:
+    """What the read saw and what it skipped."""
+
+    files: int = 0
+    lines: int = 0
+    events: int = 0
+    bad_lines: int = 0
+    non_audit: int = 0
+    truncated_files: int = 0
+    unreadable_files: int = 0
+    issues: list[ReadIssue] = field(default_factory=list)
+    _reported: dict[str, int] = field(default_factory=dict)
+
+    def report(self, kind: str, issue: ReadIssue) -> None:
+        """Keep the first ``MAX_REPORTED`` issues of each kind."""
+        seen = self._reported.get(kind, 0)
+        if seen < MAX_REPORTED:
+            self.issues.append(issue)
+        self._reported[kind] = seen + 1
+
+    @property
+    def incomplete(self) -> bool:
+        """Some audit data could not be read (non-audit JSON is not audit data, so it does not count)."""
+        return bool(self.bad_lines or self.truncated_files or self.unreadable_files)
+
+
+def _rotation_key(path: Path) -> tuple[str, int, str, int]:
+    """Sort key putting one rotated set oldest first; different sets are ordered by name."""
+    name = path.name
+    match = _LUMBERJACK.match(name)
+    if match:
+        return (str(path.parent / (match["stem"] + match["ext"])), 0, match["ts"], 0)
+    match = _NUMBERED.match(name)
+    if match:
+        return (str(path.parent / match["base"]), 1, "", -int(match["n"]))
+    base = name.removesuffix(".gz")
+    return (str(path.parent / base), 2, "", 0)
+
+
+def expand(paths: Iterable[Path]) -> list[Path]:
+    """Files to read: folders are walked (hidden files skipped), then everything is put in rotation order."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        else:
+            files.append(path)
+    return sorted(dict.fromkeys(files), key=_rotation_key)
+
+
+class TruncatedGzipError(EOFError):
+    """The gzip stream ended before its end-of-stream marker (a file copied while being written, a cut download)."""
+
+
+def _gunzip(raw: BinaryIO) -> Iterator[bytes]:
+    """Decompress gzip members one after another, yielding every byte recovered before a cut (``GzipFile.read``
+    drops the buffer it was filling when the stream ends early) and never more than ``_CHUNK`` bytes per step,
+    so a gzip bomb cannot blow up memory.
+    """
+    inflater = zlib.decompressobj(wbits=31)
+    fed = False
+    while data := raw.read(_CHUNK):
+        while data:
+            if not fed and not data.strip(b"\0"):
+                break  # zero padding after the last member
+            fed = True
+            out = inflater.decompress(data, _CHUNK)
+            if out:
+                yield out
+            if inflater.eof:
+                data = inflater.unused_data
+                inflater = zlib.decompressobj(wbits=31)
+                fed = False
+            else:
+                data = inflater.unconsumed_tail
+    if fed:
+        while out := inflater.decompress(b"", _CHUNK):
+            yield out
+        if not inflater.eof:
+            raise TruncatedGzipError("compressed file ended before the end-of-stream marker was reached")
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as raw:
+        compressed = raw.read(2) == _GZIP_MAGIC
+        raw.seek(0)
+        if compressed:
+            yield from _gunzip(raw)
+            return
+        while chunk := raw.read(_CHUNK):
+            yield chunk
+
+
+def _blocks(path: Path, stats: ReadStats) -> Iterator[tuple[int, bytes]]:
+    """Blocks of whole lines of one file, each with the number of its first line; a truncated or corrupt
+    gzip ends the file with an issue, an unreadable file is reported. Blocks (not lines) keep the Python
+    work per event small: a whole block is decoded in one call.
+    """
+    number = 1
+    rest: list[bytes] = []
+    rest_size = 0
+    overlong = False
+    try:
+        for chunk in _chunks(path):
+            cut = chunk.rfind(b"\n")
+            if cut < 0:
+                rest_size += len(chunk)
+                if not overlong:
+                    rest.append(chunk)
+                if rest_size > MAX_LINE and not overlong:
+                    overlong, rest = True, []
+                    stats.bad_lines += 1
+                    stats.report("bad", ReadIssue(str(path), number, f"line longer than {MAX_LINE} bytes, skipped"))
+                continue
+            if overlong:  # the end of the overlong line: drop it
+                first_newline = chunk.find(b"\n")
+                number += 1
+                chunk, cut = chunk[first_newline + 1 :], cut - first_newline - 1
+                overlong, rest, rest_size = False, [], 0
+                if cut < 0:
+                    rest, rest_size = [chunk], len(chunk)
+                    continue
+            block = b"".join([*rest, chunk[: cut + 1]])
+            rest = [chunk[cut + 1 :]]
+            rest_size = len(rest[0])
+            yield number, block
+            number += block.count(b"\n")
+    except (EOFError, zlib.error) as exc:
+        stats.truncated_files += 1
+        stats.report("gzip", ReadIssue(str(path), number, f"gzip stream is truncated or corrupt ({exc}); rest skipped"))
+        return
+    except OSError as exc:
+        stats.unreadable_files += 1
+        stats.report("unreadable", ReadIssue(str(path), 0, f"cannot read: {exc.strerror or exc}"))
+        return
+    tail = b"".join(rest)
+    if tail.strip() and not overlong:
+        yield number, tail + b"\n"
+
+
+def _block_events(path: Path, first: int, block: bytes, stats: ReadStats) -> list[Event]:
+    """Decode a block at once; only a block holding a bad line, non-audit JSON or an EventList is redone
+    line by line, to locate and count what it skips.
+    """
+    stats.lines += block.count(b"\n")
+    try:
+        decoded = _DECODER.decode_lines(block)
+    except msgspec.DecodeError:
+        decoded = None
+    if decoded is not None and all(event.is_audit_event() for event in decoded):
+        return decoded
+    events: list[Event] = []
+    for offset, line in enumerate(block.split(b"\n")):
+        if line.strip():
+            events.extend(_decode(path, first + offset, line, stats))
+    return events
+
+
+def _decode(path: Path, number: int, line: bytes, stats: ReadStats) -> list[Event]:
+    try:
+        event = _DECODER.decode(line)
+    except msgspec.DecodeError as exc:
+        stats.bad_lines += 1
+        stats.report("bad", ReadIssue(str(path), number, f"not a valid audit event: {exc}"))
+        return []
+    if event.kind == "EventList":
+        try:
+            return [item for item in _LIST_DECODER.decode(line).items if item.is_audit_event()]
+        except msgspec.DecodeError as exc:
+            stats.bad_lines += 1
+            stats.report("bad", ReadIssue(str(path), number, f"not a valid audit EventList: {exc}"))
+            return []
+    if not event.is_audit_event():
+        stats.non_audit += 1
+        stats.report("non-audit", ReadIssue(str(path), number, "JSON that is not an audit event (no auditID/stage)"))
+        return []
+    return [event]
+
+
+def read_events(paths: Iterable[Path], stats: ReadStats) -> Iterator[Event]:
+    """Every audit event of ``paths`` in rotation order; ``stats`` is filled as the stream is consumed."""
+    for path in expand(paths):
+        stats.files += 1
+        for first, block in _blocks(path, stats):
+            events = _block_events(path, first, block, stats)
+            stats.events += len(events)
+            yield from events
