@@ -17,14 +17,13 @@ gap). kube-bench also requires --audit-log-path for 1.2.16; a webhook backend pa
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from posixpath import dirname, normpath
+from posixpath import dirname
 
 from kubeward.checks.common import apiservers
 from kubeward.checks.context import RuleContext
 from kubeward.checks.registry import rule
 from kubeward.checks.rule import SELF_MANAGED_PLATFORMS, Objective, Severity
 from kubeward.findings import Evidence, Result
-from kubeward.inventory.objects import Volume, VolumeMount
 from kubeward.resolve.apiserver import EffectiveApiServer
 
 _PROVIDER = (
@@ -224,20 +223,6 @@ def audit_log_maxsize(ctx: RuleContext) -> Iterator[Result]:
     )
 
 
-def _covering(api: EffectiveApiServer, path: str) -> tuple[VolumeMount, Volume | None] | None:
-    """The deepest volume mount of the container that contains ``path``, with its volume."""
-    target = normpath(path)
-    volumes = {v.name: v for v in api.instance.volumes}
-    best: tuple[VolumeMount, Volume | None] | None = None
-    for mount in api.instance.volume_mounts:
-        mount_path = normpath(mount.mountPath) if mount.mountPath else ""
-        if not mount_path or not (target == mount_path or target.startswith(mount_path.rstrip("/") + "/")):
-            continue
-        if best is None or len(mount_path) > len(normpath(best[0].mountPath)):
-            best = (mount, volumes.get(mount.name))
-    return best
-
-
 _IN_POD = ("static-pod", "mirror-pod", "kubeadm-config")
 
 
@@ -327,7 +312,7 @@ def audit_log_mounted(ctx: RuleContext) -> Iterator[Result]:
             yield where
             continue
         directory = dirname(str(log.value)) or "/"
-        covering = _covering(api, directory)
+        covering = api.mount_of(directory)
         if covering is None or covering[1] is None or covering[1].hostPath is None:
             yield ctx.fail(
                 api.resource,
@@ -347,7 +332,7 @@ def audit_log_mounted(ctx: RuleContext) -> Iterator[Result]:
 
 
 def _host_path_mount(api: EffectiveApiServer, path: str) -> bool:
-    covering = _covering(api, path)
+    covering = api.mount_of(path)
     return covering is not None and covering[1] is not None and covering[1].hostPath is not None
 
 

@@ -9,10 +9,12 @@ did not choose it.
 
 from dataclasses import dataclass
 from functools import cached_property
+from posixpath import normpath
 from typing import Any
 
 from kubeward.findings import Resource
 from kubeward.inventory.components import ApiServerInstance, Flag
+from kubeward.inventory.objects import Volume, VolumeMount
 from kubeward.inventory.provenance import default_of
 from kubeward.resolve.setting import Setting, minor_version, parse_bool, parse_int, split_list
 
@@ -174,19 +176,33 @@ class EffectiveApiServer:
         """Where a path the API server reads lives on its node, following the static pod's
         hostPath mounts (identity for distro and kubeadm configurations, which run on the host).
         """
+        found = self.mount_of(container_path, host_path_only=True)
+        if found is None:
+            return container_path
+        mount, volume = found
+        assert volume is not None and volume.hostPath is not None  # host_path_only guarantees it
+        return volume.hostPath.path.rstrip("/") + container_path[len(mount.mountPath.rstrip("/")) :]
+
+    def mount_of(
+        self, container_path: str, *, host_path_only: bool = False
+    ) -> tuple[VolumeMount, Volume | None] | None:
+        """The deepest volume mount of the kube-apiserver container that contains ``container_path``,
+        with its volume (``host_path_only``: only mounts of hostPath volumes count).
+        """
+        target = normpath(container_path)
         volumes = {v.name: v for v in self.instance.volumes}
-        best = ""
-        result = container_path
+        best: tuple[VolumeMount, Volume | None] | None = None
+        best_length = -1
         for mount in self.instance.volume_mounts:
-            mount_path = mount.mountPath.rstrip("/")
-            if not mount_path or not (container_path == mount_path or container_path.startswith(mount_path + "/")):
+            mount_path = normpath(mount.mountPath) if mount.mountPath else ""
+            if not mount_path or not (target == mount_path or target.startswith(mount_path.rstrip("/") + "/")):
                 continue
             volume = volumes.get(mount.name)
-            if volume is None or volume.hostPath is None or len(mount_path) <= len(best):
+            if host_path_only and (volume is None or volume.hostPath is None):
                 continue
-            best = mount_path
-            result = volume.hostPath.path.rstrip("/") + container_path[len(mount_path) :]
-        return result
+            if len(mount_path) > best_length:
+                best, best_length = (mount, volume), len(mount_path)
+        return best
 
     def is_set(self, name: str) -> bool:
         """True when the flag is on the command line (including flags the installer puts there)."""
