@@ -18,6 +18,7 @@ from kubeward.checks.catalog import load_rules
 from kubeward.checks.rule import OBJECTIVE_ORDER, Severity
 from kubeward.cli.audit import audit as audit_cli
 from kubeward.cli.errors import LiveError
+from kubeward.cli.harden import harden as harden_cli
 from kubeward.cli.options import SEVERITY_CHOICES, KubeFlags, input_options, kube_options
 from kubeward.cli.rbac import rbac as rbac_cli
 from kubeward.inventory.builder import InventoryBuilder
@@ -362,6 +363,7 @@ def baseline_create(
 
 cli.add_command(rbac_cli)
 cli.add_command(audit_cli)
+cli.add_command(harden_cli)
 
 
 def main() -> None:
