@@ -147,7 +147,7 @@ def _chunks(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
-def _blocks(path: Path, stats: ReadStats) -> Iterator[tuple[int, bytes]]:
+def blocks(path: Path, stats: ReadStats) -> Iterator[tuple[int, bytes]]:
     """Blocks of whole lines of one file, each with the number of its first line; a truncated or corrupt
     gzip ends the file with an issue, an unreadable file is reported. Blocks (not lines) keep the Python
     work per event small: a whole block is decoded in one call.
@@ -237,7 +237,7 @@ def read_events(paths: Iterable[Path], stats: ReadStats) -> Iterator[Event]:
     """Every audit event of ``paths`` in rotation order; ``stats`` is filled as the stream is consumed."""
     for path in expand(paths):
         stats.files += 1
-        for first, block in _blocks(path, stats):
+        for first, block in blocks(path, stats):
             events = _block_events(path, first, block, stats)
             stats.events += len(events)
             yield from events
