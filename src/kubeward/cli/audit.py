@@ -11,6 +11,7 @@ import msgspec
 from kubeward.audit.events.detections import BY_ID, DETECTIONS
 from kubeward.audit.events.hunt import HuntFilter, hunt
 from kubeward.audit.events.output import FORMATS, render_csv, render_json, render_table
+from kubeward.audit.events.prefilter import prefilter_for
 from kubeward.audit.events.reader import ReadStats, read_events
 from kubeward.cli.audit_policy import policy
 from kubeward.report.exit_codes import ExitCode
@@ -76,7 +77,8 @@ def hunt_command(
     where = HuntFilter(_time(since, "--since"), _time(until, "--until"), frozenset(users), frozenset(namespaces))
     detections = tuple(BY_ID[q] for q in dict.fromkeys(questions)) if questions else DETECTIONS
     stats = ReadStats()
-    result = hunt(read_events(paths, stats), detections, where)
+    prefilter = prefilter_for(d.prefilter_hints for d in detections)
+    result = hunt(read_events(paths, stats, prefilter), detections, where)
     if fmt == "json":
         click.echo(render_json(result, stats))
     elif fmt == "csv":

@@ -69,7 +69,7 @@ def test_csv_and_table_output_escape_hostile_text(tmp_path: Path) -> None:
     csv_out = runner.invoke(audit, ["hunt", str(log), "-o", "csv", "--question", "secret-reads"])
     assert csv_out.exit_code == 0
     assert csv_out.output.splitlines()[0] == (
-        "question,audit_id,time,user,impersonated_user,verb,resource,namespace,name,source_ips,user_agent,code"
+        "question,audit_id,time,user,impersonated_user,verb,resource,namespace,name,path,source_ips,user_agent,code"
     )
     assert csv_out.output.splitlines()[1].startswith("secret-reads,u1,2026-03-02T08:00:00.002174Z,bob,,get,secrets,")
     table = runner.invoke(audit, ["hunt", str(log)])

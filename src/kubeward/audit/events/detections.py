@@ -61,6 +61,17 @@ class Detection:
     resources: frozenset[str] | None = None
     """The only ``objectRef.resource`` values the predicate can match; None = any request. Lets the hunt skip
     the predicate for the bulk of traffic (leases, configmaps, events) without changing any answer."""
+    hints: tuple[bytes, ...] = ()
+    """For predicates that match any resource: literals one of which is in every stage line of every request
+    the predicate can match, as the API server writes it (see :mod:`~kubeward.audit.events.prefilter`)."""
+
+    @property
+    def prefilter_hints(self) -> tuple[bytes, ...] | None:
+        """What the byte prefilter looks for; None when this detection cannot be prefiltered."""
+        named = tuple(b'"resource":"%s"' % r.encode() for r in sorted(self.resources or ()))
+        if self.resources is None and not self.hints:
+            return None
+        return named + self.hints
 
 
 def _succeeded(event: Event) -> bool:
@@ -163,9 +174,18 @@ def authz_denial(event: Event) -> bool:
     return event.annotations.get(DECISION) == "forbid"
 
 
+PUBLIC_INFO_PATHS = frozenset({"/healthz", "/livez", "/readyz", "/version", "/version/"})
+"""What the default ClusterRole ``system:public-info-viewer`` lets unauthenticated callers get (bootstrap policy):
+load balancers and probes read these by design, so they are not what this question is after."""
+
+
 def anonymous_allowed(event: Event) -> bool:
-    """``system:anonymous`` got through: the request did not fail."""
-    return event.user.username == ANONYMOUS and _succeeded(event)
+    """``system:anonymous`` got through (the request did not fail), other than the public health and version
+    endpoints that the default RBAC opens to everyone.
+    """
+    if event.user.username != ANONYMOUS or not _succeeded(event):
+        return False
+    return event.objectRef is not None or event.requestURI.partition("?")[0] not in PUBLIC_INFO_PATHS
 
 
 def impersonation(event: Event) -> bool:
@@ -258,6 +278,10 @@ DETECTIONS: tuple[Detection, ...] = (
         "Host namespaces, privileged containers, dangerous capabilities and hostPath give a path to the node; "
         "PodSecurity's audit-violations annotation flags them at Metadata level.",
         privileged_workload,
+        hints=(
+            *(b'"resource":"%s"' % r.encode() for r in sorted(WORKLOAD_RESOURCES)),
+            b'"pod-security.kubernetes.io/audit-violations"',
+        ),
     ),
     Detection(
         "failed-authn",
@@ -266,6 +290,7 @@ DETECTIONS: tuple[Detection, ...] = (
         "Who failed to authenticate?",
         "Repeated 401s are credential guessing or stale credentials; they are logged at ResponseStarted only.",
         failed_authn,
+        hints=(b'"code":401',),
     ),
     Detection(
         "authz-denials",
@@ -274,6 +299,7 @@ DETECTIONS: tuple[Detection, ...] = (
         "Who was refused by the authorizer?",
         "403s show identities probing beyond their permissions.",
         authz_denial,
+        hints=(b'"authorization.k8s.io/decision":"forbid"',),
     ),
     Detection(
         "anonymous-allowed",
@@ -282,6 +308,7 @@ DETECTIONS: tuple[Detection, ...] = (
         "What did unauthenticated callers get?",
         "system:anonymous requests that succeeded show what the API serves to anyone who can reach it.",
         anonymous_allowed,
+        hints=(b'"username":"system:anonymous"',),
     ),
     Detection(
         "impersonation",
@@ -290,6 +317,7 @@ DETECTIONS: tuple[Detection, ...] = (
         "Who acted as someone else?",
         "Impersonation lends another identity's permissions; the real caller is in user.",
         impersonation,
+        hints=(b'"impersonatedUser":',),
     ),
     Detection(
         "token-requests",

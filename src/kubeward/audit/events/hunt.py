@@ -58,6 +58,8 @@ class Match:
     resource: str
     namespace: str
     name: str
+    path: str
+    """The URL path of a non-resource request (``/metrics``); empty for resource requests."""
     source_ips: list[str]
     user_agent: str
     code: int
@@ -77,6 +79,7 @@ class Match:
             resource=event.resource,
             namespace=ref.namespace if ref else "",
             name=ref.name if ref else "",
+            path="" if ref else event.requestURI.partition("?")[0],
             source_ips=list(event.sourceIPs),
             user_agent=event.userAgent,
             code=event.code,

@@ -17,7 +17,9 @@ FORMATS = ("table", "json", "csv")
 TABLE_ROWS = 20
 """Events shown per question in the table; JSON and CSV carry them all."""
 
-_COLUMNS = ("time", "user", "impersonated_user", "verb", "resource", "namespace", "name", "source_ips", "user_agent")
+_COLUMNS = (
+    "time", "user", "impersonated_user", "verb", "resource", "namespace", "name", "path", "source_ips", "user_agent",
+)  # fmt: skip
 
 
 def _event(match: Match) -> dict[str, Any]:
@@ -30,6 +32,7 @@ def _event(match: Match) -> dict[str, Any]:
         "resource": match.resource,
         "namespace": match.namespace or None,
         "name": match.name or None,
+        "path": match.path or None,
         "source_ips": match.source_ips,
         "user_agent": match.user_agent,
         "code": match.code or None,
@@ -76,7 +79,7 @@ def render_csv(result: Hunt) -> str:
     for qid, answer in result.answers.items():
         for m in answer.matches.values():
             writer.writerow(
-                (qid, m.audit_id, m.time, m.user, m.impersonated_user, m.verb, m.resource, m.namespace, m.name,
+                (qid, m.audit_id, m.time, m.user, m.impersonated_user, m.verb, m.resource, m.namespace, m.name, m.path,
                  " ".join(m.source_ips), m.user_agent, m.code or "")
             )  # fmt: skip
     return out.getvalue()
@@ -95,7 +98,7 @@ def render_table(result: Hunt, stats: ReadStats) -> str:
         lines.append(f"{qid} [{answer.detection.severity}] {answer.detection.question} {count} request(s)")
         for m in list(answer.matches.values())[:TABLE_ROWS]:
             resource, _, subresource = m.resource.partition("/")
-            target = "/".join(part for part in (m.namespace, resource, m.name, subresource) if part)
+            target = "/".join(part for part in (m.namespace, resource, m.name, subresource) if part) or m.path
             actor = f"{m.user or '<unauthenticated>'}" + (f" as {m.impersonated_user}" if m.impersonated_user else "")
             ips = ",".join(m.source_ips)
             row = f"  {m.time}  {actor}  {m.verb} {target}  {m.code or '-'}  {ips}  {m.user_agent}"

@@ -20,7 +20,9 @@ from typing import BinaryIO
 
 import msgspec
 
+from kubeward.audit.events import managed
 from kubeward.audit.events.model import Event, EventList
+from kubeward.audit.events.prefilter import Prefilter
 
 MAX_REPORTED = 5
 """How many problems of each kind are reported with their location; all are counted."""
@@ -36,7 +38,11 @@ _LUMBERJACK = re.compile(
 )
 _NUMBERED = re.compile(r"^(?P<base>.+?)\.(?P<n>\d+)(?:\.gz)?$")
 
+MAX_DOCUMENT = 512 << 20
+"""Largest whole-file JSON document (a pretty-printed export) read into memory; JSON lines have no limit."""
+
 _DECODER = msgspec.json.Decoder(Event)
+_ITEMS = msgspec.json.Decoder(list[msgspec.Raw])
 _LIST_DECODER = msgspec.json.Decoder(EventList)
 
 
@@ -194,50 +200,136 @@ def blocks(path: Path, stats: ReadStats) -> Iterator[tuple[int, bytes]]:
         yield number, tail + b"\n"
 
 
-def _block_events(path: Path, first: int, block: bytes, stats: ReadStats) -> list[Event]:
+def _block_events(
+    path: Path, first: int, block: bytes, stats: ReadStats, prefilter: Prefilter | None = None
+) -> list[Event]:
     """Decode a block at once; only a block holding a bad line, non-audit JSON or an EventList is redone
-    line by line, to locate and count what it skips.
+    line by line, to locate and count what it skips. With a prefilter, a block of compact audit JSON has
+    only its candidate lines decoded; its other lines are counted as events without being parsed.
     """
-    stats.lines += block.count(b"\n")
+    lines = block.count(b"\n")
+    stats.lines += lines
+    if block[:1].isdigit():
+        block = managed.EXPORT_PREFIXES.sub(b"", block)
+    if prefilter is not None:
+        selected = prefilter.select(block, lines)
+        if selected is not None:
+            try:
+                candidates = _DECODER.decode_lines(selected)
+            except msgspec.DecodeError:
+                candidates = None
+            if candidates is not None and all(event.is_audit_event() for event in candidates):
+                stats.events += lines
+                return candidates
     try:
         decoded = _DECODER.decode_lines(block)
     except msgspec.DecodeError:
         decoded = None
     if decoded is not None and all(event.is_audit_event() for event in decoded):
+        stats.events += len(decoded)
         return decoded
     events: list[Event] = []
     for offset, line in enumerate(block.split(b"\n")):
         if line.strip():
             events.extend(_decode(path, first + offset, line, stats))
+    stats.events += len(events)
     return events
 
 
 def _decode(path: Path, number: int, line: bytes, stats: ReadStats) -> list[Event]:
+    """One JSON value: a native event, an ``EventList``, or a managed service's wrapper (:mod:`.managed`)."""
     try:
         event = _DECODER.decode(line)
     except msgspec.DecodeError as exc:
+        stripped = managed.EXPORT_PREFIX.sub(b"", line, count=1)
+        if stripped is not line and len(stripped) < len(line):
+            return _decode(path, number, stripped, stats)
         stats.bad_lines += 1
         stats.report("bad", ReadIssue(str(path), number, f"not a valid audit event: {exc}"))
         return []
-    if event.kind == "EventList":
-        try:
+    if event.is_audit_event():
+        return [event]
+    try:
+        if event.kind == "EventList":
             return [item for item in _LIST_DECODER.decode(line).items if item.is_audit_event()]
-        except msgspec.DecodeError as exc:
-            stats.bad_lines += 1
-            stats.report("bad", ReadIssue(str(path), number, f"not a valid audit EventList: {exc}"))
-            return []
-    if not event.is_audit_event():
+        unwrapped = managed.unwrap(line)
+    except msgspec.DecodeError as exc:
+        stats.bad_lines += 1
+        stats.report("bad", ReadIssue(str(path), number, f"not a valid audit record: {exc}"))
+        return []
+    if not unwrapped:
         stats.non_audit += 1
         stats.report("non-audit", ReadIssue(str(path), number, "JSON that is not an audit event (no auditID/stage)"))
         return []
-    return [event]
+    return unwrapped
 
 
-def read_events(paths: Iterable[Path], stats: ReadStats) -> Iterator[Event]:
-    """Every audit event of ``paths`` in rotation order; ``stats`` is filled as the stream is consumed."""
+def _is_document(head: bytes) -> bool:
+    """Pretty-printed JSON (``gcloud logging read --format=json``, ``aws logs filter-log-events``) or one JSON
+    array: the first line is ``[``/``{`` alone or starts an array. A JSON-lines log never looks like that.
+    """
+    first = head.lstrip().split(b"\n", 1)[0].strip()
+    return first.startswith(b"[") or first == b"{"
+
+
+def _document_events(path: Path, stats: ReadStats) -> list[Event]:
+    """A whole-file JSON document: an array of events or records, or one wrapper object. Bounded in size."""
+    data = bytearray()
+    try:
+        for chunk in _chunks(path):
+            data += chunk
+            if len(data) > MAX_DOCUMENT:
+                stats.unreadable_files += 1
+                stats.report(
+                    "unreadable",
+                    ReadIssue(str(path), 0, f"JSON document larger than {MAX_DOCUMENT >> 20} MiB; convert it to JSON "
+                              "lines first (jq -c '.[]' or '.events[]')"),
+                )  # fmt: skip
+                return []
+    except (EOFError, zlib.error) as exc:
+        stats.truncated_files += 1
+        stats.report("gzip", ReadIssue(str(path), 0, f"gzip stream is truncated or corrupt ({exc})"))
+        return []
+    except OSError as exc:
+        stats.unreadable_files += 1
+        stats.report("unreadable", ReadIssue(str(path), 0, f"cannot read: {exc.strerror or exc}"))
+        return []
+    stats.lines += data.count(b"\n") + 1
+    if data.lstrip()[:1] == b"[":
+        try:
+            items = _ITEMS.decode(data)
+        except msgspec.DecodeError as exc:
+            stats.bad_lines += 1
+            stats.report("bad", ReadIssue(str(path), 0, f"not a valid JSON document: {exc}"))
+            return []
+    else:
+        items = [msgspec.Raw(bytes(data))]
+    events: list[Event] = []
+    for index, item in enumerate(items, 1):
+        found = _decode(path, 0, bytes(item), stats)
+        if not found and index <= MAX_REPORTED and stats.issues and stats.issues[-1].line == 0:
+            stats.issues[-1] = ReadIssue(str(path), 0, f"item {index}: {stats.issues[-1].message}")
+        events.extend(found)
+    return events
+
+
+def _head(path: Path) -> bytes:
+    try:
+        return next(_chunks(path), b"")[:4096]
+    except (OSError, EOFError, zlib.error):
+        return b""  # blocks() reports the problem
+
+
+def read_events(paths: Iterable[Path], stats: ReadStats, prefilter: Prefilter | None = None) -> Iterator[Event]:
+    """Every audit event of ``paths`` in rotation order — or, with a ``prefilter``, every event it lets through;
+    ``stats`` is filled as the stream is consumed.
+    """
     for path in expand(paths):
         stats.files += 1
-        for first, block in blocks(path, stats):
-            events = _block_events(path, first, block, stats)
+        if _is_document(_head(path)):
+            events = _document_events(path, stats)
             stats.events += len(events)
             yield from events
+            continue
+        for first, block in blocks(path, stats):
+            yield from _block_events(path, first, block, stats, prefilter)
