@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 import msgspec
 
+from kubeward.audit.events.anomalies import ChangeWindow, ChangeWindowError, Settings, find_anomalies
 from kubeward.audit.events.detections import BY_ID, DETECTIONS
 from kubeward.audit.events.hunt import HuntFilter, hunt
-from kubeward.audit.events.output import FORMATS, render_csv, render_json, render_table
+from kubeward.audit.events.output import FORMATS, render_anomalies, render_csv, render_json, render_table
 from kubeward.audit.events.prefilter import prefilter_for
 from kubeward.audit.events.reader import ReadStats, read_events
 from kubeward.cli.audit_policy import policy
@@ -27,6 +28,25 @@ audit.add_command(policy)
 
 def _demo_log() -> Path:
     return Path(str(resources.files("kubeward") / "demo" / "audit" / "audit.log"))
+
+
+def _demo_logs() -> tuple[Path, ...]:
+    """The history before the demo day, then the demo day."""
+    return (Path(str(resources.files("kubeward") / "demo" / "audit" / "history.log")), _demo_log())
+
+
+def _finish(stats: ReadStats) -> None:
+    """Report what the read skipped; exit 2 when an input was unreadable, 3 when lines were skipped."""
+    for issue in stats.issues:
+        click.echo(f"kubeward: {issue.describe()}", err=True)
+    if stats.unreadable_files:
+        sys.exit(ExitCode.ERROR)
+    if stats.incomplete:
+        click.echo(
+            f"kubeward: incomplete: {stats.bad_lines} malformed line(s), {stats.truncated_files} truncated file(s)",
+            err=True,
+        )
+        sys.exit(ExitCode.INCOMPLETE)
 
 
 def _time(value: str | None, option: str) -> dt.datetime | None:
@@ -85,17 +105,75 @@ def hunt_command(
         click.echo(render_csv(result), nl=False)
     else:
         click.echo(render_table(result, stats), nl=False)
-    for issue in stats.issues:
-        click.echo(f"kubeward: {issue.describe()}", err=True)
-    if stats.unreadable_files:
-        sys.exit(ExitCode.ERROR)
-    if stats.incomplete:
-        click.echo(
-            f"kubeward: hunt incomplete: {stats.bad_lines} malformed line(s), "
-            f"{stats.truncated_files} truncated file(s)",
-            err=True,
-        )
-        sys.exit(ExitCode.INCOMPLETE)
+    _finish(stats)
+
+
+def _duration(value: str) -> dt.timedelta:
+    """``24h``, ``7d``, ``90m``."""
+    units = {"m": "minutes", "h": "hours", "d": "days"}
+    try:
+        return dt.timedelta(**{units[value[-1]]: float(value[:-1])})
+    except (KeyError, ValueError) as exc:
+        raise click.BadParameter(f"not a duration like 24h, 7d or 90m: {value!r}", param_hint="--window") from exc
+
+
+@audit.command("anomalies")
+@click.argument("logs", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--demo", is_flag=True, help="Read the bundled demo audit logs (a week of history and the day of the hunt)."
+)
+@click.option("--since", metavar="TIME", help="Start of the detection window; everything before is the baseline.")
+@click.option("--until", metavar="TIME", help="End of the detection window (later requests are ignored).")
+@click.option("--window", default="24h", show_default=True, help="Window length when --since is not given.")
+@click.option(
+    "--change-window",
+    "change_windows",
+    multiple=True,
+    metavar="SPEC",
+    help="When RBAC may change, e.g. 'Mon-Fri 08:00-18:00 Europe/Berlin' (repeatable).",
+)
+@click.option("--spike-factor", type=float, default=3.0, show_default=True, help="Times the busiest baseline day.")
+@click.option("--min-reads", type=int, default=20, show_default=True, help="Fewest Secret reads per day for a spike.")
+@click.option("--include-system", is_flag=True, help="Also baseline nodes and control-plane components.")
+@click.option("-o", "--output", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+def anomalies_command(
+    logs: tuple[Path, ...],
+    demo: bool,
+    since: str | None,
+    until: str | None,
+    window: str,
+    change_windows: tuple[str, ...],
+    spike_factor: float,
+    min_reads: int,
+    include_system: bool,
+    fmt: str,
+) -> None:
+    """Find what identities did in a window that their own history does not explain.
+
+    Baselines per identity: Secrets read, source IPs, client programs, Secret reads per day. Reports
+    first-time Secret reads, read spikes, new source IPs and user agents (kubectl with a service-account
+    identity is rated high), new identities, and RBAC changes outside --change-window.
+    """
+    paths = (*logs, *_demo_logs()) if demo else logs
+    if not paths:
+        raise click.UsageError("give at least one LOG or --demo")
+    try:
+        windows = tuple(ChangeWindow.parse(spec) for spec in change_windows)
+    except ChangeWindowError as exc:
+        raise click.BadParameter(str(exc), param_hint="--change-window") from exc
+    settings = Settings(
+        since=_time(since, "--since"),
+        until=_time(until, "--until"),
+        window=_duration(window),
+        change_windows=windows,
+        spike_factor=spike_factor,
+        min_reads=min_reads,
+        include_system=include_system,
+    )
+    stats = ReadStats()
+    baselines, start, found = find_anomalies(read_events(paths, stats), settings)
+    click.echo(render_anomalies(fmt, baselines, start, found, stats), nl=fmt != "csv")
+    _finish(stats)
 
 
 @audit.command("rules")

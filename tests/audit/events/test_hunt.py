@@ -153,7 +153,7 @@ def test_demo_cli_answers_every_question_and_never_prints_bodies() -> None:
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert {qid: q["requests"] for qid, q in doc["questions"].items()} == {
-        "secret-reads": 3, "secret-writes": 2, "rbac-changes": 2, "cluster-admin-bindings": 1,
+        "secret-reads": 4, "secret-writes": 2, "rbac-changes": 3, "cluster-admin-bindings": 1,
         "exec-attach-portforward": 3, "privileged-workloads": 2, "failed-authn": 3, "authz-denials": 4,
         "anonymous-allowed": 1, "impersonation": 1, "token-requests": 1, "csr-approvals": 1, "webhook-changes": 1,
     }  # fmt: skip

@@ -5,11 +5,14 @@ tokens logged at ``RequestResponse`` never reach this module.
 """
 
 import csv
+import dataclasses
+import datetime as dt
 import io
 from typing import Any
 
 import msgspec
 
+from kubeward.audit.events.anomalies import Anomaly, Baselines
 from kubeward.audit.events.hunt import Hunt, Match
 from kubeward.audit.events.reader import ReadStats
 
@@ -52,17 +55,7 @@ def as_document(result: Hunt, stats: ReadStats) -> dict[str, Any]:
             }
             for qid, answer in result.answers.items()
         },
-        "input": {
-            "files": stats.files,
-            "lines": stats.lines,
-            "events": stats.events,
-            "malformed_lines": stats.bad_lines,
-            "non_audit_lines": stats.non_audit,
-            "truncated_files": stats.truncated_files,
-            "unreadable_files": stats.unreadable_files,
-            "issues": [issue.describe() for issue in stats.issues],
-            "incomplete": stats.incomplete,
-        },
+        "input": _input(stats),
     }
 
 
@@ -110,3 +103,55 @@ def render_table(result: Hunt, stats: ReadStats) -> str:
         f"{stats.non_audit} non-audit line(s)"
     )
     return "\n".join(lines) + "\n"
+
+
+def _input(stats: ReadStats) -> dict[str, Any]:
+    return {
+        "files": stats.files,
+        "lines": stats.lines,
+        "events": stats.events,
+        "malformed_lines": stats.bad_lines,
+        "non_audit_lines": stats.non_audit,
+        "truncated_files": stats.truncated_files,
+        "unreadable_files": stats.unreadable_files,
+        "issues": [issue.describe() for issue in stats.issues],
+        "incomplete": stats.incomplete,
+    }
+
+
+def _stamp(when: dt.datetime | None) -> str | None:
+    return when.isoformat().replace("+00:00", "Z") if when else None
+
+
+def render_anomalies(
+    fmt: str, baselines: Baselines, start: dt.datetime | None, found: list[Anomaly], stats: ReadStats
+) -> str:
+    """The anomalies as table, JSON (with the baseline and window they were measured against) or CSV."""
+    if fmt == "json":
+        settings = baselines.settings
+        document = {
+            "baseline": {"from": _stamp(baselines.first), "until": _stamp(start)},
+            "window": {"from": _stamp(start), "until": _stamp(baselines.last)},
+            "change_windows": [w.spec for w in settings.change_windows],
+            "requests": baselines.requests,
+            "identities": len(baselines.identities),
+            "anomalies": [dataclasses.asdict(a) | {"severity": str(a.severity)} for a in found],
+            "input": _input(stats),
+        }
+        return msgspec.json.format(msgspec.json.encode(document), indent=2).decode()
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(("time", "kind", "severity", "identity", "audit_id", "detail"))
+        for a in found:
+            writer.writerow((a.time, a.kind, str(a.severity), a.identity, a.audit_id, a.detail))
+        return out.getvalue()
+    lines = [
+        f"baseline {_stamp(baselines.first)} .. {_stamp(start)}; window {_stamp(start)} .. {_stamp(baselines.last)}; "
+        f"{baselines.requests} request(s) by {len(baselines.identities)} identities"
+    ]
+    if not baselines.settings.change_windows:
+        lines.append("RBAC changes not checked against a change window (give --change-window)")
+    lines.extend(_clean(f"{a.time}  [{a.severity}] {a.kind}  {a.identity}  {a.detail}") for a in found)
+    lines.append(f"anomalies: {len(found)}")
+    return "\n".join(lines)
