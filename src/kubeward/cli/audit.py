@@ -10,9 +10,9 @@ import msgspec
 
 from kubeward.audit.events.anomalies import ChangeWindow, ChangeWindowError, Settings, find_anomalies
 from kubeward.audit.events.detections import BY_ID, DETECTIONS
-from kubeward.audit.events.hunt import HuntFilter, hunt
+from kubeward.audit.events.hunt import MAX_EVENTS, HuntFilter
 from kubeward.audit.events.output import FORMATS, render_anomalies, render_csv, render_json, render_table
-from kubeward.audit.events.prefilter import prefilter_for
+from kubeward.audit.events.parallel import hunt_paths
 from kubeward.audit.events.reader import ReadStats, read_events
 from kubeward.cli.audit_policy import policy
 from kubeward.report.exit_codes import ExitCode
@@ -75,6 +75,13 @@ def _time(value: str | None, option: str) -> dt.datetime | None:
     metavar="ID",
     help="Answer only this question (repeatable; see 'kubeward audit rules').",
 )
+@click.option(
+    "--max-events",
+    type=click.IntRange(min=1),
+    default=MAX_EVENTS,
+    show_default=True,
+    help="Requests listed per question; more are counted, not listed (bounds memory).",
+)
 @click.option("-o", "--output", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 def hunt_command(
     logs: tuple[Path, ...],
@@ -84,6 +91,7 @@ def hunt_command(
     users: tuple[str, ...],
     namespaces: tuple[str, ...],
     questions: tuple[str, ...],
+    max_events: int,
     fmt: str,
 ) -> None:
     """Answer every forensic question over audit LOGs in one pass.
@@ -97,8 +105,7 @@ def hunt_command(
     where = HuntFilter(_time(since, "--since"), _time(until, "--until"), frozenset(users), frozenset(namespaces))
     detections = tuple(BY_ID[q] for q in dict.fromkeys(questions)) if questions else DETECTIONS
     stats = ReadStats()
-    prefilter = prefilter_for(d.prefilter_hints for d in detections)
-    result = hunt(read_events(paths, stats, prefilter), detections, where)
+    result = hunt_paths(paths, stats, detections, where, limit=max_events)
     if fmt == "json":
         click.echo(render_json(result, stats))
     elif fmt == "csv":

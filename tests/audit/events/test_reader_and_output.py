@@ -140,10 +140,10 @@ def test_unreadable_file_is_exit_2_and_the_rest_is_read(tmp_path: Path, monkeypa
     bad = write(tmp_path / "other.log", [])
     real = reader._chunks
 
-    def chunks(path: Path) -> Iterator[bytes]:
+    def chunks(path: Path, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         if path == bad:
             raise PermissionError(13, "Permission denied")
-        return real(path)
+        return real(path, start, end)
 
     monkeypatch.setattr(reader, "_chunks", chunks)
     result = CliRunner().invoke(audit, ["hunt", str(good), str(bad), "-o", "json"])

@@ -50,8 +50,9 @@ def as_document(result: Hunt, stats: ReadStats) -> dict[str, Any]:
                 "title": answer.detection.title,
                 "severity": str(answer.detection.severity),
                 "question": answer.detection.question,
-                "requests": len(answer.matches),
+                "requests": answer.requests,
                 "events": [_event(m) for m in answer.matches.values()],
+                "events_not_listed": answer.overflow,
             }
             for qid, answer in result.answers.items()
         },
@@ -87,7 +88,7 @@ def render_table(result: Hunt, stats: ReadStats) -> str:
     """Plain text: a summary line per question, then its first requests."""
     lines: list[str] = []
     for qid, answer in result.answers.items():
-        count = len(answer.matches)
+        count = answer.requests
         lines.append(f"{qid} [{answer.detection.severity}] {answer.detection.question} {count} request(s)")
         for m in list(answer.matches.values())[:TABLE_ROWS]:
             resource, _, subresource = m.resource.partition("/")
@@ -98,6 +99,8 @@ def render_table(result: Hunt, stats: ReadStats) -> str:
             lines.append(_clean(row))
         if count > TABLE_ROWS:
             lines.append(f"  ... {count - TABLE_ROWS} more (use -o json or -o csv)")
+        if answer.overflow:
+            lines.append(f"  ({answer.overflow} request(s) counted but not kept: more than {answer.limit})")
     lines.append(
         f"read {stats.files} file(s), {stats.events} event(s); skipped {stats.bad_lines} malformed line(s), "
         f"{stats.non_audit} non-audit line(s)"

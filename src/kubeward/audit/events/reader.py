@@ -11,7 +11,10 @@ JSON that is not an audit event is counted and skipped, a truncated gzip stream 
 cut and is reported, an unreadable file is reported and the next one is read.
 """
 
+import dataclasses
+import queue
 import re
+import threading
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -53,6 +56,7 @@ class ReadIssue:
     path: str
     line: int
     message: str
+    kind: str = ""
 
     def describe(self) -> str:
         """``file:line: message``."""
@@ -77,8 +81,17 @@ class ReadStats:
         """Keep the first ``MAX_REPORTED`` issues of each kind."""
         seen = self._reported.get(kind, 0)
         if seen < MAX_REPORTED:
-            self.issues.append(issue)
+            self.issues.append(dataclasses.replace(issue, kind=kind))
         self._reported[kind] = seen + 1
+
+    def merge(self, later: "ReadStats", line_offset: int = 0) -> None:
+        """Add the counts of a read of a later part; its line numbers are shifted by ``line_offset``."""
+        for name in ("files", "lines", "events", "bad_lines", "non_audit", "truncated_files", "unreadable_files"):
+            setattr(self, name, getattr(self, name) + getattr(later, name))
+        for issue in later.issues:
+            self.report(issue.kind, dataclasses.replace(issue, line=issue.line + line_offset if issue.line else 0))
+        for kind, count in later._reported.items():
+            self._reported[kind] = self._reported.get(kind, 0) + count - min(count, MAX_REPORTED)
 
     @property
     def incomplete(self) -> bool:
@@ -142,18 +155,44 @@ def _gunzip(raw: BinaryIO) -> Iterator[bytes]:
             raise TruncatedGzipError("compressed file ended before the end-of-stream marker was reached")
 
 
-def _chunks(path: Path) -> Iterator[bytes]:
+def _threaded(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Run ``chunks`` in a thread a few chunks ahead: zlib releases the GIL while it inflates, so a gzip file
+    is decompressed on one core while its lines are parsed on the other. Errors surface in the consumer.
+    """
+    ahead: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=8)
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                ahead.put(chunk)
+        except BaseException as exc:  # handed over to the consumer, which re-raises it
+            ahead.put(exc)
+        else:
+            ahead.put(None)
+
+    worker = threading.Thread(target=produce, name="gunzip", daemon=True)
+    worker.start()
+    while (item := ahead.get()) is not None:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+def _chunks(path: Path, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+    """The decompressed bytes of ``path``; for a plain file, only those of ``[start, end)``."""
     with path.open("rb") as raw:
         compressed = raw.read(2) == _GZIP_MAGIC
-        raw.seek(0)
+        raw.seek(start)
         if compressed:
-            yield from _gunzip(raw)
+            yield from _threaded(_gunzip(raw))
             return
-        while chunk := raw.read(_CHUNK):
+        left = (end - start) if end is not None else -1
+        while left and (chunk := raw.read(_CHUNK if left < 0 else min(_CHUNK, left))):
+            left -= len(chunk) if left > 0 else 0
             yield chunk
 
 
-def blocks(path: Path, stats: ReadStats) -> Iterator[tuple[int, bytes]]:
+def blocks(path: Path, stats: ReadStats, start: int = 0, end: int | None = None) -> Iterator[tuple[int, bytes]]:
     """Blocks of whole lines of one file, each with the number of its first line; a truncated or corrupt
     gzip ends the file with an issue, an unreadable file is reported. Blocks (not lines) keep the Python
     work per event small: a whole block is decoded in one call.
@@ -163,7 +202,7 @@ def blocks(path: Path, stats: ReadStats) -> Iterator[tuple[int, bytes]]:
     rest_size = 0
     overlong = False
     try:
-        for chunk in _chunks(path):
+        for chunk in _chunks(path, start, end):
             cut = chunk.rfind(b"\n")
             if cut < 0:
                 rest_size += len(chunk)
@@ -200,12 +239,13 @@ def blocks(path: Path, stats: ReadStats) -> Iterator[tuple[int, bytes]]:
         yield number, tail + b"\n"
 
 
-def _block_events(
+def block_events(
     path: Path, first: int, block: bytes, stats: ReadStats, prefilter: Prefilter | None = None
-) -> list[Event]:
+) -> tuple[list[Event], list[int] | None]:
     """Decode a block at once; only a block holding a bad line, non-audit JSON or an EventList is redone
     line by line, to locate and count what it skips. With a prefilter, a block of compact audit JSON has
-    only its candidate lines decoded; its other lines are counted as events without being parsed.
+    only its candidate lines decoded (its other lines are counted as events without being parsed), and each
+    event comes with the mask of detections its line may match; otherwise the masks are None.
     """
     lines = block.count(b"\n")
     stats.lines += lines
@@ -215,25 +255,25 @@ def _block_events(
         selected = prefilter.select(block, lines)
         if selected is not None:
             try:
-                candidates = _DECODER.decode_lines(selected)
+                candidates = _DECODER.decode_lines(selected[0])
             except msgspec.DecodeError:
                 candidates = None
             if candidates is not None and all(event.is_audit_event() for event in candidates):
                 stats.events += lines
-                return candidates
+                return candidates, selected[1]
     try:
         decoded = _DECODER.decode_lines(block)
     except msgspec.DecodeError:
         decoded = None
     if decoded is not None and all(event.is_audit_event() for event in decoded):
         stats.events += len(decoded)
-        return decoded
+        return decoded, None
     events: list[Event] = []
     for offset, line in enumerate(block.split(b"\n")):
         if line.strip():
             events.extend(_decode(path, first + offset, line, stats))
     stats.events += len(events)
-    return events
+    return events, None
 
 
 def _decode(path: Path, number: int, line: bytes, stats: ReadStats) -> list[Event]:
@@ -314,22 +354,37 @@ def _document_events(path: Path, stats: ReadStats) -> list[Event]:
 
 
 def _head(path: Path) -> bytes:
+    """The first decompressed bytes, enough to tell JSON lines from a JSON document."""
     try:
-        return next(_chunks(path), b"")[:4096]
-    except (OSError, EOFError, zlib.error):
+        with path.open("rb") as raw:
+            data = raw.read(1 << 16)
+        if data[:2] == _GZIP_MAGIC:
+            data = zlib.decompressobj(wbits=31).decompress(data, 4096)
+    except (OSError, zlib.error):
         return b""  # blocks() reports the problem
+    return data[:4096]
 
 
-def read_events(paths: Iterable[Path], stats: ReadStats, prefilter: Prefilter | None = None) -> Iterator[Event]:
-    """Every audit event of ``paths`` in rotation order — or, with a ``prefilter``, every event it lets through;
-    ``stats`` is filled as the stream is consumed.
+def read_blocks(
+    paths: Iterable[Path], stats: ReadStats, prefilter: Prefilter | None = None
+) -> Iterator[tuple[list[Event], list[int] | None]]:
+    """The events of ``paths`` in rotation order, a block at a time, with their detection masks (see
+    :func:`block_events`); ``stats`` is filled as the stream is consumed.
     """
     for path in expand(paths):
         stats.files += 1
         if _is_document(_head(path)):
             events = _document_events(path, stats)
             stats.events += len(events)
-            yield from events
+            yield events, None
             continue
         for first, block in blocks(path, stats):
-            yield from _block_events(path, first, block, stats, prefilter)
+            yield block_events(path, first, block, stats, prefilter)
+
+
+def read_events(paths: Iterable[Path], stats: ReadStats, prefilter: Prefilter | None = None) -> Iterator[Event]:
+    """Every audit event of ``paths`` in rotation order — or, with a ``prefilter``, every event it lets through;
+    ``stats`` is filled as the stream is consumed.
+    """
+    for events, _ in read_blocks(paths, stats, prefilter):
+        yield from events

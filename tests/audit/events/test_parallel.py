@@ -1,0 +1,103 @@
+"""Hunting a log cut into parts in several processes gives exactly the answers of one pass."""
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kubeward.audit.events.hunt import hunt
+from kubeward.audit.events.output import as_document
+from kubeward.audit.events.parallel import hunt_paths, plan
+from kubeward.audit.events.reader import ReadStats, read_events
+
+from .test_hunt import ALLOW, FORBID, event
+
+SHAPES = (
+    ("get", "bob", "secrets", 200),
+    ("list", "bob", "secrets", 403),
+    ("get", "system:node:w1", "secrets", 200),
+    ("create", "alice", "rolebindings", 201),
+    ("create", "alice", "pods", 101),
+    ("get", "system:anonymous", "pods", 200),
+    ("get", "", "configmaps", 401),
+    ("update", "carol", "leases", 200),
+    ("watch", "carol", "secrets", 200),
+)
+
+
+def log_lines(seed: int, requests: int) -> list[str]:
+    """Requests whose stages interleave, as the log backend writes them (stage order, not request order)."""
+    rng = random.Random(seed)
+    pending: list[list[dict[str, Any]]] = []
+    lines: list[str] = []
+    for n in range(requests):
+        verb, user, resource, code = rng.choice(SHAPES)
+        audit_id = f"r{n}"
+        extra: dict[str, Any] = {"responseStatus": {"code": code}}
+        if user:
+            extra["annotations"] = FORBID if code == 403 else ALLOW
+        if code == 401:
+            stages = [event(audit_id, "ResponseStarted", verb, "", resource, **extra)]
+        else:
+            stages = [event(audit_id, "RequestReceived", verb, user, resource)]
+            if verb == "watch" or code == 101:
+                stages.append(event(audit_id, "ResponseStarted", verb, user, resource, **extra))
+            if rng.random() < 0.9:  # some requests never complete within the log
+                stages.append(event(audit_id, "ResponseComplete", verb, user, resource, **extra))
+        if resource == "rolebindings":
+            for stage in stages:
+                stage["objectRef"]["apiGroup"] = "rbac.authorization.k8s.io"
+        pending.append(stages)
+        while pending and rng.random() < 0.6:
+            lines.append(json.dumps(pending[0].pop(0), separators=(",", ":")))
+            pending = [p for p in pending if p]
+            rng.shuffle(pending)
+    lines.extend(json.dumps(stage, separators=(",", ":")) for stages in pending for stage in stages)
+    return lines
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 10_000), st.integers(1, 120), st.integers(200, 4000))
+def test_parts_merge_to_the_single_pass_answer(tmp_path: Path, seed: int, requests: int, part_size: int) -> None:
+    log = tmp_path / f"audit-{seed}-{requests}.log"
+    log.write_text("\n".join(log_lines(seed, requests)) + "\n")
+    single_stats = ReadStats()
+    single = as_document(hunt(read_events([log], single_stats)), single_stats)
+    parts_stats = ReadStats()
+    merged = as_document(hunt_paths([log], parts_stats, workers=2, part_size=part_size), parts_stats)
+    assert merged["questions"] == single["questions"]
+    assert merged["input"] == single["input"]
+    assert len(plan([log], part_size)) >= 1
+
+
+def test_bad_lines_keep_their_line_numbers_across_parts(tmp_path: Path) -> None:
+    lines = log_lines(1, 200)
+    lines[150] = lines[150][:40]
+    log = tmp_path / "audit.log"
+    log.write_text("\n".join(lines) + "\n")
+    stats = ReadStats()
+    hunt_paths([log], stats, workers=2, part_size=2000)
+    assert stats.bad_lines == 1
+    assert [issue.line for issue in stats.issues] == [151]
+
+
+def test_requests_beyond_the_limit_are_counted_once_not_kept(tmp_path: Path) -> None:
+    lines = []
+    for n in range(30):
+        lines.append(event(f"s{n}", "RequestReceived", "get", "bob", "secrets"))
+        lines.append(
+            event(f"s{n}", "ResponseComplete", "get", "bob", "secrets", responseStatus={"code": 200}, annotations=ALLOW)
+        )
+    lines.append(event("d1", "RequestReceived", "get", "bob", "secrets"))  # withdrawn beyond the limit
+    lines.append(
+        event("d1", "ResponseComplete", "get", "bob", "secrets", responseStatus={"code": 403}, annotations=FORBID)
+    )
+    log = tmp_path / "audit.log"
+    log.write_text("\n".join(json.dumps(e, separators=(",", ":")) for e in lines) + "\n")
+    for workers, part_size in ((1, 1 << 20), (2, 3000)):
+        stats = ReadStats()
+        answer = hunt_paths([log], stats, workers=workers, part_size=part_size, limit=10).answers["secret-reads"]
+        assert (answer.requests, len(answer.matches), answer.overflow) == (30, 10, 20)
