@@ -41,6 +41,7 @@ from dataclasses import dataclass, field, replace
 from posixpath import dirname
 from typing import Any, Literal
 
+import msgspec
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from kubeward.audit.policy.profiles import PROFILES
@@ -151,9 +152,8 @@ def check_version(api: EffectiveApiServer, override: str = "") -> EffectiveApiSe
     if override:
         if minor_version(override if override.startswith("v") else f"v{override}") is None:
             raise HardenError(f"--kubernetes-version {override!r} is not a Kubernetes version such as v1.30.4")
-        api = replace(
-            api, instance=replace(api.instance, version=override if override.startswith("v") else f"v{override}")
-        )
+        version = override if override.startswith("v") else f"v{override}"
+        api = replace(api, instance=msgspec.structs.replace(api.instance, version=version))
     if api.minor is None:
         raise HardenError(
             "the Kubernetes version of this kube-apiserver is unknown (no image tag, no kubernetesVersion): "
