@@ -180,7 +180,7 @@ def _plain(value: Any) -> Any:
 def _strip(data: Any) -> Any:
     if isinstance(data, dict):
         return {k: _strip(v) for k, v in data.items() if v not in (None, [], {}, "") and not k.startswith("@")}
-    if isinstance(data, list):
+    if isinstance(data, list | tuple):
         return [_strip(v) for v in data]
     return data
 
