@@ -227,7 +227,12 @@ def kubelet(paths: tuple[str, ...], write: bool, client_ca_file: str | None) -> 
         try:
             result = harden_kubelet(kubelet_view, texts, KubeletOptions(client_ca_file=client_ca_file or ""))
         except HardenError as exc:
-            _fail(f"kubelet {instance.node}: {exc}")
+            if instance.origin != "kubeadm-config":
+                _fail(f"kubelet {instance.node}: {exc}")
+            # kubeadm's kubelet-config ConfigMap (or a kubeadm file) is the template for new nodes;
+            # the nodes' own files decide and are what this command edits.
+            notes.append(f"kubelet {instance.node}: not edited ({exc}); update it to match the hardened node files")
+            continue
         for line in result.changes:
             click.echo(f"kubeward: kubelet {instance.node}: {line}", err=True)
         changes += [FileChange(path=p, new=t, old=texts[p]) for p, t in sorted(result.files.items())]
@@ -381,3 +386,22 @@ def network(allow: tuple[str, ...], port: int, fmt: str, cluster: str, region: s
     except HardenError as exc:
         _fail(str(exc))
     click.echo(text, nl=False)
+
+
+@harden.command("copy-demo")
+@click.argument("directory", type=click.Path(file_okay=False))
+def copy_demo(directory: str) -> None:
+    """Copy the bundled vulnerable demo cluster to DIRECTORY, to try the harden commands on files you can edit.
+
+    Scanning the copy (kubeward scan DIRECTORY) gives the findings of kubeward scan --demo, and the
+    rollout plan's commands name the copy's files.
+    """
+    import shutil
+
+    from kubeward.scan import demo_root
+
+    target = Path(directory)
+    if target.exists() and any(target.iterdir()):
+        _fail(f"{directory} exists and is not empty")
+    shutil.copytree(demo_root(), target, dirs_exist_ok=True)
+    click.echo(f"copied the demo cluster to {directory}; next: kubeward scan {directory}", err=True)
