@@ -188,6 +188,7 @@ def test_rollout_plan_suite_lists_steps_commands_and_findings() -> None:
     assert plan is not None and plan.findall("testcase") == []
     properties = {p.get("name"): p.get("value") for p in plan.findall("./properties/property")}
     assert properties["step.1"] == "Close public or broad API exposure (KW-AUTHN-001)"
-    assert properties["step.1.fix.1"] == "kubeward harden apiserver nodes/cp-1/etc/kubernetes/manifests/kube-apiserver.yaml"
+    command = "kubeward harden apiserver nodes/cp-1/etc/kubernetes/manifests/kube-apiserver.yaml"
+    assert properties["step.1.fix.1"] == command
     out = plan.findtext("system-out") or ""
     assert "   * KW-AUTHN-001 kube-apiserver/cp-1" in out
