@@ -112,3 +112,17 @@ def test_copy_demo(tmp_path: Path) -> None:
     assert code == 0 and (tmp_path / "d" / MANIFEST).is_file()
     code, _, err = invoke("harden", "copy-demo", str(tmp_path / "d"))
     assert code == 2 and "not empty" in err
+
+
+def test_the_hardened_demo_needs_nothing(tmp_path: Path) -> None:
+    shutil.copytree(demo_root("hardened"), tmp_path / "hd")
+    before = snapshot(tmp_path)
+    for args in (
+        ("apiserver", str(tmp_path / "hd" / MANIFEST), "--write"),
+        ("kubelet", *(str(p) for p in sorted((tmp_path / "hd/nodes").iterdir())), "--write"),
+        ("flowcontrol", "--from-scan", str(tmp_path / "hd")),
+    ):
+        code, out, err = invoke("harden", *args)
+        assert (code, out) == (0, ""), (args, err)
+        assert "nothing to change" in err
+    assert snapshot(tmp_path) == before

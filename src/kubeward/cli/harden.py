@@ -318,6 +318,13 @@ def flowcontrol(
                 version = next((a.version for a in inventory.apiservers if a.version), "")
         elif paths or demo:
             _fail("PATH and --demo are read only with --from-scan")
+        if from_scan and not named and not reroute:
+            click.echo(
+                "kubeward: nothing to change: every automation service account has a limited FlowSchema "
+                "and no user FlowSchema routes to exempt",
+                err=True,
+            )
+            return
         if version:
             minor = minor_version(version if version.startswith("v") else f"v{version}")
             if minor is None:
