@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def harden_file(
 
 
 def pod(flags: list[str], image: str = "registry.k8s.io/kube-apiserver:v1.30.4", extra: str = "") -> str:
-    lines = "\n".join(f"    - {flag}" for flag in flags)
+    lines = "\n".join(f"    - {json.dumps(flag)}" for flag in flags)
     return (
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n  namespace: kube-system\nspec:\n"
         f"  containers:\n  - name: kube-apiserver\n    image: {image}\n    command:\n    - kube-apiserver\n"

@@ -41,7 +41,6 @@ def test_demo_manifest_keeps_comments_order_and_formatting(tmp_path: Path) -> No
     assert not any(word.startswith("--token-auth-file") for word in command)
     for flag in (
         "--anonymous-auth=false",
-        "--oidc-username-prefix=oidc:",
         "--oidc-groups-prefix=oidc:",
         "--audit-policy-file=/etc/kubernetes/audit/policy.yaml",
         "--audit-log-maxage=30",
@@ -49,6 +48,8 @@ def test_demo_manifest_keeps_comments_order_and_formatting(tmp_path: Path) -> No
         "--bind-address=10.0.0.10",
     ):
         assert command.count(flag) == 1, flag
+    # E-mail usernames cannot be system: names: they stay unprefixed, so user bindings keep working.
+    assert not any(word.startswith("--oidc-username-prefix") for word in command)
     pod_spec = yaml.safe_load(new)["spec"]
     mounts = {m["name"]: m for m in pod_spec["containers"][0]["volumeMounts"]}
     volumes = {v["name"]: v for v in pod_spec["volumes"]}
@@ -349,3 +350,22 @@ def test_existing_authentication_config_is_edited_in_place(tmp_path: Path) -> No
     assert data["anonymous"]["conditions"] == [{"path": "/healthz"}, {"path": "/livez"}, {"path": "/readyz"}]
     assert len(data["jwt"][0]["userValidationRules"]) == 2
     assert "--anonymous-auth=false" not in _command(result.text)
+
+
+def test_oidc_prefixes_kept_when_safe_replaced_when_not_or_when_asked(tmp_path: Path) -> None:
+    flags = [
+        "--oidc-issuer-url=https://idp.example.com",
+        "--oidc-client-id=k8s",
+        "--oidc-username-prefix=corp:",
+        "--oidc-groups-claim=groups",
+        "--oidc-groups-prefix=system:",
+    ]
+    path = write(tmp_path, MANIFEST, pod(flags))
+    command = _command(harden_file(path).text)
+    assert "--oidc-username-prefix=corp:" in command and "--oidc-groups-prefix=oidc:" in command
+    asked = _command(harden_file(path, ApiServerOptions(oidc=OidcOptions(prefix="sso:"))).text)
+    assert "--oidc-username-prefix=sso:" in asked and "--oidc-groups-prefix=sso:" in asked
+    with pytest.raises(HardenError, match="system: names"):
+        harden_file(path, ApiServerOptions(oidc=OidcOptions(prefix="sys")))
+    sub = write(tmp_path, "x/" + MANIFEST, pod(["--oidc-issuer-url=https://idp.example.com", "--oidc-client-id=k8s"]))
+    assert "--oidc-username-prefix=oidc:" in _command(harden_file(sub).text)

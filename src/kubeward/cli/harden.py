@@ -111,7 +111,11 @@ def _emit(changes: list[FileChange], write: bool, notes: list[str]) -> None:
 @click.option("--oidc-username-claim", metavar="CLAIM", help="Claim for the username (default: kept, else sub).")
 @click.option("--oidc-groups-claim", metavar="CLAIM", help="Claim for the groups.")
 @click.option("--oidc-ca-file", metavar="PATH", help="Issuer CA bundle on the node (inlined in structured form).")
-@click.option("--oidc-prefix", default="oidc:", show_default=True, help="Prefix of OIDC usernames and groups.")
+@click.option(
+    "--oidc-prefix",
+    metavar="PREFIX",
+    help="Prefix of OIDC usernames and groups (default: a safe prefix in use, else 'oidc:').",
+)
 @click.option(
     "--oidc-mode",
     type=click.Choice(["auto", "flags", "structured"]),
@@ -138,7 +142,7 @@ def apiserver(
     oidc_username_claim: str | None,
     oidc_groups_claim: str | None,
     oidc_ca_file: str | None,
-    oidc_prefix: str,
+    oidc_prefix: str | None,
     oidc_mode: str,
     audit_profile: str,
     audit_policy_path: str | None,
@@ -170,7 +174,7 @@ def apiserver(
             username_claim=oidc_username_claim or "",
             groups_claim=oidc_groups_claim or "",
             ca_file=oidc_ca_file or "",
-            prefix=oidc_prefix,
+            prefix=oidc_prefix or "",
         ),
         oidc_mode=oidc_mode,  # type: ignore[arg-type]
         audit_profile=audit_profile,

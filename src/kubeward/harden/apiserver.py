@@ -77,7 +77,7 @@ class OidcOptions:
     username_claim: str = ""
     groups_claim: str = ""
     ca_file: str = ""  # host path of the issuer's CA bundle (flags form)
-    prefix: str = OIDC_PREFIX
+    prefix: str = ""  # "": keep a safe prefix already in use, else OIDC_PREFIX
 
 
 @dataclass(frozen=True)
@@ -337,10 +337,7 @@ def _authentication(
     if text != (read_host_file(host_path) if existing_path else None):
         plan.files[host_path] = text
     if issuer is not None:
-        plan.notes.append(
-            f"people from {issuer.url} become {issuer.prefix}<{issuer.username_claim}> with groups "
-            f"{issuer.prefix}<group>: RBAC bindings must name the prefixed users and groups (kubeward harden rbac)"
-        )
+        plan.notes.append(f"{issuer.describe()}: RBAC bindings must name them so (kubeward harden rbac)")
 
 
 @dataclass(frozen=True)
@@ -350,7 +347,18 @@ class _Issuer:
     username_claim: str
     groups_claim: str
     ca_file: str
-    prefix: str
+    username_prefix: str | None  # None: leave the username unprefixed (email claim of the flags: safe)
+    groups_prefix: str
+
+    def describe(self) -> str:
+        """How people from this issuer are named."""
+        user = f"{self.username_prefix or ''}<{self.username_claim}>"
+        groups = f" with groups {self.groups_prefix}<group>" if self.groups_claim else ""
+        return f"people from {self.url} become {user}{groups}"
+
+
+def _safe_prefix(prefix: str) -> bool:
+    return bool(prefix) and prefix != "-" and not ("system:".startswith(prefix) or prefix.startswith("system:"))
 
 
 def _issuer(api: EffectiveApiServer, options: ApiServerOptions) -> _Issuer | None:
@@ -374,16 +382,31 @@ def _issuer(api: EffectiveApiServer, options: ApiServerOptions) -> _Issuer | Non
     client_id = given.client_id or current("oidc-client-id")
     if not client_id:
         raise HardenError(f"the issuer {url} needs --oidc-client-id (the audience its tokens are issued for)")
-    prefix = given.prefix
-    if not prefix or "system:".startswith(prefix) or prefix.startswith("system:"):
-        raise HardenError(f"the OIDC prefix {prefix!r} would let people take system: names; use e.g. 'oidc:'")
+    if given.prefix and not _safe_prefix(given.prefix):
+        raise HardenError(f"the OIDC prefix {given.prefix!r} would let people take system: names; use e.g. 'oidc:'")
+    username_claim = given.username_claim or current("oidc-username-claim") or "sub"
+    same = bool(existing) and url == existing
+    kept_user = current("oidc-username-prefix")
+    kept_groups = current("oidc-groups-prefix")
+    username_prefix: str | None
+    if given.prefix:
+        username_prefix = groups_prefix = given.prefix
+    else:
+        if _safe_prefix(kept_user):
+            username_prefix = kept_user
+        elif same and username_claim == "email" and not api.is_set("oidc-username-prefix"):
+            username_prefix = None  # e-mail addresses cannot be system: names; existing bindings keep working
+        else:
+            username_prefix = OIDC_PREFIX
+        groups_prefix = kept_groups if _safe_prefix(kept_groups) else OIDC_PREFIX
     return _Issuer(
         url=url,
         client_id=client_id,
-        username_claim=given.username_claim or current("oidc-username-claim") or "sub",
+        username_claim=username_claim,
         groups_claim=given.groups_claim or current("oidc-groups-claim"),
         ca_file=given.ca_file or current("oidc-ca-file"),
-        prefix=prefix,
+        username_prefix=username_prefix,
+        groups_prefix=groups_prefix,
     )
 
 
@@ -392,21 +415,21 @@ def _oidc_flags(api: EffectiveApiServer, issuer: _Issuer, plan: ApiServerPlan) -
         "oidc-issuer-url": issuer.url,
         "oidc-client-id": issuer.client_id,
         "oidc-username-claim": issuer.username_claim,
-        "oidc-username-prefix": issuer.prefix,
     }
+    if issuer.username_prefix is not None:
+        wanted["oidc-username-prefix"] = issuer.username_prefix
     if issuer.groups_claim:
         wanted["oidc-groups-claim"] = issuer.groups_claim
-        wanted["oidc-groups-prefix"] = issuer.prefix
+        wanted["oidc-groups-prefix"] = issuer.groups_prefix
     if issuer.ca_file:
         wanted["oidc-ca-file"] = issuer.ca_file
+    changed = False
     for name, value in wanted.items():
         if not api.is_set(name) or str(api.flag(name).value) != value:
             plan.set(name, value, "OIDC issuer for people, prefixed so it cannot yield system: names (KW-AUTHN-002)")
-    plan.notes.append(
-        f"people from {issuer.url} become {issuer.prefix}<{issuer.username_claim}>"
-        + (f" with groups {issuer.prefix}<group>" if issuer.groups_claim else "")
-        + ": RBAC bindings must name the prefixed users and groups (kubeward harden rbac)"
-    )
+            changed = True
+    if changed:
+        plan.notes.append(f"{issuer.describe()}: RBAC bindings must name them so (kubeward harden rbac)")
 
 
 def _new_authentication_config(api: EffectiveApiServer) -> str:
@@ -461,12 +484,12 @@ def _jwt(config: CommentedMap, issuer: _Issuer, ca_pem: str) -> None:
     mappings = child_map(entry, "claimMappings")
     username = CommentedMap()
     username["claim"] = issuer.username_claim
-    username["prefix"] = issuer.prefix
+    username["prefix"] = issuer.username_prefix or ""
     mappings["username"] = username
     if issuer.groups_claim:
         groups = CommentedMap()
         groups["claim"] = issuer.groups_claim
-        groups["prefix"] = issuer.prefix
+        groups["prefix"] = issuer.groups_prefix
         mappings["groups"] = groups
 
 
