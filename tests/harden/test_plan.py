@@ -65,3 +65,51 @@ def test_junit_has_a_plan_suite() -> None:
     suite = root.findall("testsuite")[-1]
     assert suite.get("name") == "kubeward.rollout-plan"
     assert APISERVER in (suite.findtext("system-out") or "")
+
+
+def test_commands_for_managed_endpoints_kubelets_and_namespaces() -> None:
+    from kubeward.checks.catalog import load_rules
+    from kubeward.findings import Evidence, Finding, fingerprint
+
+    def make_finding(rule_id: str, status: str, resource: Resource, message: str) -> Finding:
+        registered = load_rules().get(rule_id)
+        assert registered is not None
+        meta = registered.meta
+        return Finding(
+            rule_id=meta.id,
+            title=meta.title,
+            objective=meta.objective,
+            severity=meta.severity,
+            status=status,  # type: ignore[arg-type]
+            resource=resource,
+            message=message,
+            evidence=Evidence(),
+            remediation=meta.remediation,
+            fingerprint=fingerprint(meta.id, resource, Evidence()),
+        )
+
+    from kubeward.findings import Resource
+    from kubeward.harden.plan import plan_fixes
+    from kubeward.inventory.provenance import Provenance
+
+    def file(path: str) -> Provenance:
+        return Provenance(kind="file", source=path, line=1)
+
+    findings = [
+        make_finding("KW-EKS-001", "fail", Resource(kind="EKSCluster", name="prod", provenance=file("eks.json")), "m"),
+        make_finding(
+            "KW-KUBELET-005",
+            "fail",
+            Resource(kind="kubelet", name="n1", provenance=file("x/nodes/n1/var/lib/kubelet/config.yaml")),
+            "m",
+        ),
+        make_finding("KW-ADM-009", "fail", Resource(kind="Namespace", name="web"), "m"),
+        make_finding("KW-RBAC-001", "fail", Resource(kind="ClusterRoleBinding", name="a"), "m"),
+        make_finding("KW-KUBELET-001", "pass", Resource(kind="kubelet", name="n2"), "m"),
+    ]
+    commands = [f.command for f in plan_fixes(findings, "PATH...", apiserver="m/kube-apiserver.yaml")]
+    assert commands == [
+        "kubeward harden network --format eks --cluster prod --allow CIDR",
+        "kubeward harden kubelet x/nodes/n1 --client-ca-file CA_FILE",
+        "kubeward harden apiserver m/kube-apiserver.yaml --pod-security-default baseline",
+    ]
