@@ -369,3 +369,17 @@ def test_oidc_prefixes_kept_when_safe_replaced_when_not_or_when_asked(tmp_path: 
         harden_file(path, ApiServerOptions(oidc=OidcOptions(prefix="sys")))
     sub = write(tmp_path, "x/" + MANIFEST, pod(["--oidc-issuer-url=https://idp.example.com", "--oidc-client-id=k8s"]))
     assert "--oidc-username-prefix=oidc:" in _command(harden_file(sub).text)
+
+
+def test_comment_after_the_last_flag_stays_before_the_next_key(tmp_path: Path) -> None:
+    text = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\nspec:\n  containers:\n"
+        "  - name: kube-apiserver\n    command:\n    - kube-apiserver\n    - --profiling=false\n"
+        "    # pinned by the platform team\n    image: registry.k8s.io/kube-apiserver:v1.30.4\n"
+    )
+    path = write(tmp_path, MANIFEST, text)
+    new = harden_file(path).text
+    lines = new.splitlines()
+    comment = lines.index("    # pinned by the platform team")
+    assert lines[comment + 1].startswith("    image:")
+    assert lines[comment - 1].startswith("    - --")

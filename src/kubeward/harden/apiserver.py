@@ -759,7 +759,7 @@ def _write_static_pod(document: RoundTrip, plan: ApiServerPlan) -> None:
         for seq in fields:
             placed = _edit_words(seq, edit, skip_first=seq is command, already=placed) or placed
         if not placed and edit.value is not None:
-            target.append(f"--{edit.name}={edit.value}")
+            _append(target, f"--{edit.name}={edit.value}")
     spec = pod["spec"]
     if plan.mounts:
         mounts = child_seq(container, "volumeMounts")
@@ -782,6 +782,15 @@ def _write_static_pod(document: RoundTrip, plan: ApiServerPlan) -> None:
         for entry in container.get("volumeMounts") or []:
             if entry.get("mountPath") == path and "readOnly" in entry:
                 entry["readOnly"] = False
+
+
+def _append(seq: CommentedSeq, item: Any) -> None:
+    """Append, keeping a comment written after the last item (before the next key) at the end."""
+    last = len(seq) - 1
+    trailing = seq.ca.items.pop(last, None) if last >= 0 else None
+    seq.append(item)
+    if trailing is not None:
+        seq.ca.items[len(seq) - 1] = trailing
 
 
 def _has_flags(seq: Any) -> bool:
