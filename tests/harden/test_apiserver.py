@@ -9,6 +9,7 @@ import pytest
 import yaml
 from tests.harden.helpers import harden_file, load, pod, write
 from tests.support.inventories import run_rule
+from tests.support.openapi import assert_valid
 
 from kubeward.harden.apiserver import ApiServerOptions, HardenError, OidcOptions
 from kubeward.scan import demo_root
@@ -163,6 +164,7 @@ def test_from_1_34_anonymous_is_limited_to_health_endpoints(tmp_path: Path) -> N
         "conditions": [{"path": "/healthz"}, {"path": "/livez"}, {"path": "/readyz"}],
     }
     assert config["jwt"][0]["claimMappings"]["username"] == {"claim": "sub", "prefix": "oidc:"}
+    assert_valid([yaml.safe_load(result.text)], "1.34")
 
 
 def test_structured_anonymous_clears_the_rule(tmp_path: Path) -> None:
