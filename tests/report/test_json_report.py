@@ -67,7 +67,7 @@ def test_schema_rejects_wrong_shapes(validator: Draft202012Validator) -> None:
 def test_key_order_follows_the_structs_and_enums_are_values() -> None:
     document = json.loads(render_json(sample_report()))
     assert list(document) == ["schema_version", "tool", "scan", "summary", "findings", "plan", "rules"]
-    assert document["schema_version"] == "1.0"
+    assert document["schema_version"] == "1.1"
     first = document["findings"][0]
     assert list(first)[:6] == ["rule_id", "title", "objective", "severity", "status", "resource"]
     assert first["objective"] == "authentication"

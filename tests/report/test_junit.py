@@ -35,6 +35,7 @@ def test_one_suite_per_objective_with_counts() -> None:
         ("kubeward.kubelet", "2", "1", "1", "0"),
         ("kubeward.auditability", "1", "1", "0", "0"),
         ("kubeward.api-availability", "1", "1", "0", "0"),
+        ("kubeward.rollout-plan", "0", "0", "0", "0"),
     ]
     assert (root.get("tests"), root.get("failures"), root.get("skipped"), root.get("errors")) == ("8", "6", "2", "0")
 
@@ -178,3 +179,16 @@ def test_classname_and_name_unique_for_arbitrary_findings(items: list[Finding], 
     shown = [f for f in items if include_passed or f.status in ("fail", "suppressed", "not_assessable")]
     assert len(keys) == len(shown)
     assert root.get("failures") == str(sum(1 for f in items if f.status == "fail"))
+
+
+def test_rollout_plan_suite_lists_steps_commands_and_findings() -> None:
+    report = sample_report()
+    root = parse(render_junit(report))
+    plan = root.find("./testsuite[@name='kubeward.rollout-plan']")
+    assert plan is not None and plan.findall("testcase") == []
+    properties = {p.get("name"): p.get("value") for p in plan.findall("./properties/property")}
+    assert properties["step.1"] == "Close public or broad API exposure (KW-AUTHN-001)"
+    command = "kubeward harden apiserver nodes/cp-1/etc/kubernetes/manifests/kube-apiserver.yaml"
+    assert properties["step.1.fix.1"] == command
+    out = plan.findtext("system-out") or ""
+    assert "   * KW-AUTHN-001 kube-apiserver/cp-1" in out

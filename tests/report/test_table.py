@@ -88,9 +88,11 @@ def test_suppressed_hidden_by_default_and_shown_on_request() -> None:
 def test_rollout_plan_then_not_collected_then_totals() -> None:
     lines = lines_of(render_table(sample_report(), width=160))
     start = lines.index("Rollout plan " + "─" * (160 - len("Rollout plan ")))
-    assert lines[start + 1 : start + 5] == [
+    assert lines[start + 1 : start + 7] == [
         "1. Close public or broad API exposure: 1 finding (KW-AUTHN-001)",
         "   - --anonymous-auth=false",
+        "   $ kubeward harden apiserver nodes/cp-1/etc/kubernetes/manifests/kube-apiserver.yaml  # KW-AUTHN-001",
+        "   * KW-AUTHN-001 kube-apiserver/cp-1",
         "2. Reduce cluster-admin sprawl and risky RBAC: 2 findings (KW-RBAC-001, KW-RBAC-002)",
         "   - Bind a narrower role, e.g. a namespaced admin.",
     ]

@@ -9,11 +9,14 @@ from collections.abc import Iterable, Sequence
 from kubeward import __version__
 from kubeward.checks.rule import DEFAULT_PLAN_STEP, OBJECTIVE_ORDER, Objective, PlanStep, RuleMeta, Severity
 from kubeward.findings import STATUSES, Finding, Status
+from kubeward.harden.plan import apiserver_input, plan_fixes
+from kubeward.inventory.model import Target
 from kubeward.report.common import SEVERITY_ORDER, first_sentence
 from kubeward.report.model import (
     REPORT_SCHEMA_VERSION,
     AccessReview,
     ObjectiveSummary,
+    PlanCommand,
     PlanStepReport,
     ScanInfo,
     ScanReport,
@@ -58,7 +61,7 @@ def build_report(
         scan=scan,
         summary=summarize(ordered),
         findings=ordered,
-        plan=rollout_plan(ordered, unique_rules),
+        plan=rollout_plan(ordered, unique_rules, scan_inputs=scan_inputs(scan.target)),
         rules=tuple(unique_rules[rule_id] for rule_id in sorted(unique_rules)),
         access_review=access_review,
     )
@@ -94,18 +97,33 @@ def fix_text(finding: Finding, meta: RuleMeta | None) -> str:
     return first_sentence(remediation)
 
 
-def rollout_plan(findings: Sequence[Finding], rules: dict[str, RuleMeta]) -> tuple[PlanStepReport, ...]:
+def scan_inputs(target: Target) -> str:
+    """How ``kubeward harden flowcontrol --from-scan`` names the scanned inputs in plan commands."""
+    if target.kind == "demo":
+        return "--demo" if not target.name.endswith("hardened") else "--demo hardened"
+    if target.kind == "offline" and target.name and not target.name.endswith(" inputs"):
+        return " ".join(target.name.split(", "))
+    return "PATH..."
+
+
+def rollout_plan(
+    findings: Sequence[Finding], rules: dict[str, RuleMeta], *, scan_inputs: str = "PATH..."
+) -> tuple[PlanStepReport, ...]:
     """One step per ``PlanStep`` with unsuppressed failures, in rollout order.
 
     A finding whose rule is not among ``rules`` (it should be) falls back to its objective's default
-    step and its own remediation text, rather than disappearing from the plan.
+    step and its own remediation text, rather than disappearing from the plan. Each step lists the
+    ``kubeward harden`` commands that write the fix for its findings (``kubeward.harden.plan``).
     """
     steps: dict[PlanStep, tuple[dict[str, None], dict[str, None], dict[str, None]]] = {}
+    members: dict[PlanStep, list[Finding]] = {}
+    apiserver = apiserver_input(findings)
     for finding in findings:
         if finding.status != "fail":
             continue
         meta = rules.get(finding.rule_id)
         step = meta.step if meta is not None else DEFAULT_PLAN_STEP[finding.objective]
+        members.setdefault(step, []).append(finding)
         fingerprints, rule_ids, fixes = steps.setdefault(step, ({}, {}, {}))
         fingerprints[finding.fingerprint] = None
         rule_ids[finding.rule_id] = None
@@ -119,6 +137,10 @@ def rollout_plan(findings: Sequence[Finding], rules: dict[str, RuleMeta]) -> tup
             findings=tuple(steps[step][0]),
             rules=tuple(steps[step][1]),
             fixes=tuple(steps[step][2]),
+            commands=tuple(
+                PlanCommand(command=fix.command, rules=fix.rules, findings=fix.findings)
+                for fix in plan_fixes(members[step], scan_inputs, apiserver)
+            ),
         )
         for step in sorted(steps)
     )

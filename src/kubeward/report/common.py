@@ -11,7 +11,7 @@ from typing import Any
 from kubeward.checks.rule import Severity
 from kubeward.findings import Evidence, Finding
 from kubeward.inventory.provenance import Provenance
-from kubeward.report.model import ScanInfo
+from kubeward.report.model import PlanStepReport, ScanInfo, ScanReport
 
 # Longest evidence value rendered in text outputs; longer ones are cut with an ellipsis.
 MAX_VALUE_CHARS = 120
@@ -133,3 +133,35 @@ def suppression_text(finding: Finding) -> str:
 def severity_label(severity: Severity) -> str:
     """Upper-case severity, the way scanners print it (``HIGH``)."""
     return severity.value.upper()
+
+
+# Findings listed under one plan step in text reports; the JSON report lists them all by fingerprint.
+MAX_PLAN_FINDINGS = 25
+
+
+def plan_step_findings(report: ScanReport, step: PlanStepReport) -> list[Finding]:
+    """The findings of a plan step, in report order."""
+    wanted = set(step.findings)
+    return [finding for finding in report.findings if finding.fingerprint in wanted]
+
+
+def plan_finding_line(finding: Finding) -> str:
+    """``KW-KUBELET-001 kubelet/worker-1``: how a plan step names one of its findings."""
+    return f"{finding.rule_id} {finding.resource.key()}"
+
+
+def plan_data(report: ScanReport) -> list[dict[str, Any]]:
+    """The rollout plan as plain data (SARIF run properties, JUnit properties)."""
+    return [
+        {
+            "step": step.step,
+            "title": step.title,
+            "rules": list(step.rules),
+            "findings": list(step.findings),
+            "fixes": list(step.fixes),
+            "commands": [
+                {"command": c.command, "rules": list(c.rules), "findings": list(c.findings)} for c in step.commands
+            ],
+        }
+        for step in report.plan
+    ]

@@ -20,6 +20,8 @@ from kubeward.findings import Finding
 from kubeward.report.common import (
     evidence_text,
     one_line,
+    plan_finding_line,
+    plan_step_findings,
     severity_label,
     suppression_text,
     where_text,
@@ -46,12 +48,44 @@ def render_junit(report: ScanReport, *, include_passed: bool = False) -> str:
         root.append(suite)
         for key in totals:
             totals[key] += int(suite.get(key, "0"))
+    if report.plan:
+        root.append(_plan_suite(report))
     root.set("tests", str(totals["tests"]))
     root.set("failures", str(totals["failures"]))
     root.set("errors", "0")
     root.set("skipped", str(totals["skipped"]))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _plan_suite(report: ScanReport) -> ET.Element:
+    """The rollout plan as a suite without test cases: one property per step and per command, and
+    the whole plan (fixes, commands, findings) as ``system-out``, which CI test views show.
+    """
+    suite = ET.Element(
+        "testsuite",
+        {"name": "kubeward.rollout-plan", "tests": "0", "failures": "0", "errors": "0", "skipped": "0"},
+    )
+    properties = ET.SubElement(suite, "properties")
+    lines: list[str] = []
+    for step in report.plan:
+        members = plan_step_findings(report, step)
+        ET.SubElement(
+            properties,
+            "property",
+            {"name": f"step.{step.step}", "value": xml_text(f"{step.title} ({', '.join(step.rules)})")},
+        )
+        for index, command in enumerate(step.commands, start=1):
+            ET.SubElement(
+                properties, "property", {"name": f"step.{step.step}.fix.{index}", "value": xml_text(command.command)}
+            )
+        lines.append(f"{step.step}. {step.title}: {len(members)} finding(s) ({', '.join(step.rules)})")
+        lines += [f"   - {one_line(fix)}" for fix in step.fixes]
+        lines += [f"   $ {command.command}  # {', '.join(command.rules)}" for command in step.commands]
+        lines += [f"   * {plan_finding_line(f)}" for f in members]
+    out = ET.SubElement(suite, "system-out")
+    out.text = xml_text("\n".join(lines))
+    return suite
 
 
 def _included(finding: Finding, include_passed: bool) -> bool:

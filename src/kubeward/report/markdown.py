@@ -12,9 +12,12 @@ from kubeward.checks.rule import OBJECTIVE_ORDER
 from kubeward.findings import Finding, Status
 from kubeward.report.access import sections
 from kubeward.report.common import (
+    MAX_PLAN_FINDINGS,
     SEVERITY_ORDER,
     evidence_text,
     one_line,
+    plan_finding_line,
+    plan_step_findings,
     severity_label,
     suppression_text,
     vantage_text,
@@ -183,6 +186,15 @@ def _plan(report: ScanReport) -> list[str]:
         rules = ", ".join(escape(rule) for rule in step.rules)
         lines.append(f"{step.step}. **{escape(step.title)}**: {count} {noun} ({rules})")
         lines += [f"   - {escape(fix)}" for fix in step.fixes]
+        lines += [
+            f"   - Fix: {code(command.command)} ({', '.join(escape(r) for r in command.rules)})"
+            for command in step.commands
+        ]
+        members = plan_step_findings(report, step)
+        if members:
+            shown = ", ".join(code(plan_finding_line(f)) for f in members[:MAX_PLAN_FINDINGS])
+            more = f" and {len(members) - MAX_PLAN_FINDINGS} more" if len(members) > MAX_PLAN_FINDINGS else ""
+            lines.append(f"   - Findings: {shown}{more}")
     return [*lines, ""]
 
 

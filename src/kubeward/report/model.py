@@ -13,7 +13,7 @@ from kubeward.findings import Finding, Status
 from kubeward.inventory.model import CollectionRecord, InputIssue, InputRecord, Target
 from kubeward.inventory.provenance import Provenance
 
-REPORT_SCHEMA_VERSION = "1.0"
+REPORT_SCHEMA_VERSION = "1.1"
 
 
 class Tool(msgspec.Struct, frozen=True):
@@ -52,14 +52,28 @@ class ObjectiveSummary(msgspec.Struct, frozen=True):
     by_status: dict[Status, int]
 
 
+class PlanCommand(msgspec.Struct, frozen=True, kw_only=True):
+    """A ``kubeward harden`` command that writes the fix, with the rules and findings (fingerprints) it clears.
+
+    Added in schema 1.1.
+    """
+
+    command: str
+    rules: tuple[str, ...] = ()
+    findings: tuple[str, ...] = ()
+
+
 class PlanStepReport(msgspec.Struct, frozen=True, kw_only=True):
-    """One step of the rollout plan: its failing findings (by fingerprint) and the fixes to apply."""
+    """One step of the rollout plan: its failing findings (by fingerprint), the fixes to apply (the
+    rules' fix text) and the ``kubeward harden`` commands that generate them (``commands``, schema 1.1).
+    """
 
     step: int
     title: str
     findings: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
     fixes: tuple[str, ...] = ()
+    commands: tuple[PlanCommand, ...] = ()
 
 
 # --- access review (optional section) -----------------------------------------------------------

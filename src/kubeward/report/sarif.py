@@ -26,7 +26,7 @@ from urllib.parse import quote
 from kubeward.checks.rule import RuleMeta, Severity
 from kubeward.findings import Finding
 from kubeward.inventory.provenance import Provenance
-from kubeward.report.common import evidence_text, one_line, primary_provenance
+from kubeward.report.common import evidence_text, one_line, plan_data, primary_provenance
 from kubeward.report.model import ScanReport
 
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -93,6 +93,9 @@ def render_sarif(report: ScanReport, *, information_uri: str = INFORMATION_URI, 
         "automationDetails": {"id": f"kubeward/{cluster}/"},
         "invocations": [_invocation(report, omitted)],
         "results": [_result(finding, rule_index, cluster) for finding in reportable],
+        # The rollout plan: steps in order, each with its findings (fingerprints), fix texts and the
+        # kubeward harden commands that write the fix.
+        "properties": {"rolloutPlan": plan_data(report)},
     }
     log = {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

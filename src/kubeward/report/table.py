@@ -18,9 +18,12 @@ from kubeward.checks.rule import OBJECTIVE_ORDER, Objective
 from kubeward.findings import Finding
 from kubeward.report.access import sections
 from kubeward.report.common import (
+    MAX_PLAN_FINDINGS,
     SEVERITY_ORDER,
     evidence_text,
     one_line,
+    plan_finding_line,
+    plan_step_findings,
     severity_label,
     suppression_text,
     vantage_text,
@@ -215,6 +218,11 @@ def _plan(report: ScanReport, ascii_only: bool) -> list[RenderableType]:
         noun = "finding" if count == 1 else "findings"
         parts.append(Text(f"{step.step}. {step.title}: {count} {noun} ({', '.join(step.rules)})", style="bold"))
         parts += [Text(f"   - {one_line(fix)}") for fix in step.fixes]
+        parts += [Text(f"   $ {command.command}  # {', '.join(command.rules)}") for command in step.commands]
+        members = plan_step_findings(report, step)
+        parts += [Text(f"   * {plan_finding_line(f)}") for f in members[:MAX_PLAN_FINDINGS]]
+        if len(members) > MAX_PLAN_FINDINGS:
+            parts.append(Text(f"   * ... and {len(members) - MAX_PLAN_FINDINGS} more (listed above)"))
     return parts
 
 
