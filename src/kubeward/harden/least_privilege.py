@@ -175,11 +175,12 @@ def _resource_rules(uses: Iterable[ResourceUse], *, names: bool, max_names: int)
         by_resource[(group, resource, restricted)].add(verb)
     # (group, verbs, names) -> resources: merge resources granted the same verbs on the same names
     merged: dict[tuple[str, tuple[str, ...], tuple[str, ...]], set[str]] = defaultdict(set)
-    for (group, resource, restricted), verbs in by_resource.items():
-        merged[(group, tuple(sorted(verbs)), restricted)].add(resource)
+    for (group, resource, restricted), verb_set in by_resource.items():
+        merged[(group, tuple(sorted(verb_set)), restricted)].add(resource)
     rules: list[dict[str, Any]] = []
-    for (group, verbs, restricted), resources in sorted(merged.items(), key=lambda kv: (kv[0][0], sorted(kv[1]), kv[0])):
-        rule: dict[str, Any] = {"apiGroups": [group], "resources": sorted(resources)}
+    ordered = sorted(merged.items(), key=lambda kv: (kv[0][0], sorted(kv[1]), kv[0]))
+    for (group, verbs, restricted), granted in ordered:
+        rule: dict[str, Any] = {"apiGroups": [group], "resources": sorted(granted)}
         if restricted:
             rule["resourceNames"] = list(restricted)
         rule["verbs"] = list(verbs)

@@ -286,7 +286,9 @@ def replace_cluster_admin(
             return bool(keys & wanted)
 
         known = {k for entry in found for s in entry.replaced for k in (s.name, f"{s.kind}:{s.name}")}
-        known |= {f"ServiceAccount:{s.namespace}/{s.name}" for e in found for s in e.replaced if s.kind == "ServiceAccount"}
+        known |= {
+            f"ServiceAccount:{s.namespace}/{s.name}" for e in found for s in e.replaced if s.kind == "ServiceAccount"
+        }
         known |= {f"{s.namespace}/{s.name}" for e in found for s in e.replaced if s.kind == "ServiceAccount"}
         unknown = sorted(wanted - known)
         if unknown:
@@ -347,7 +349,9 @@ def replace_cluster_admin(
                 summary.append(f"{_subject_text(subject)} ({entry.text()}): view cluster-wide, {where}")
             done.add(key)
         if entry.kept:
-            metadata = {"name": binding.name} if entry.cluster else {"name": binding.name, "namespace": binding.namespace}
+            metadata = (
+                {"name": binding.name} if entry.cluster else {"name": binding.name, "namespace": binding.namespace}
+            )
             replacement.append(
                 {
                     "apiVersion": RBAC_API_VERSION,
@@ -390,7 +394,8 @@ def replace_cluster_admin(
         "ignore:\n"
         "  - id: KW-RBAC-001\n"
         "    match: {kind: ClusterRoleBinding, name: break-glass-cluster-admin}\n"
-        f"    statement: Break-glass cluster-admin for group {glass}; membership only during incidents, reviewed quarterly\n"
+        f"    statement: Break-glass cluster-admin for group {glass}; members only during incidents,"
+        " reviewed quarterly\n"
     )
     result.notes.extend(summary)
     if not found:
