@@ -394,9 +394,11 @@ def kubeconfig_command(
             )
     except HardenInputError as exc:
         _fail(str(exc))
-    _emit(files, output_dir, ("kubeconfig", "viewers-binding.yaml"))
     if output_dir:
-        os.chmod(Path(output_dir) / "kubeconfig", 0o600)
+        # The kubeconfig holds no secret, but kubectl warns about group/world-readable kubeconfigs.
+        write_all([(Path(output_dir) / "kubeconfig", files.pop("kubeconfig"))], mode=0o600)
+        stderr.print(f"wrote {Path(output_dir) / 'kubeconfig'}")
+    _emit(files, output_dir, ("kubeconfig", "viewers-binding.yaml"))
 
 
 def register(group: click.Group) -> None:

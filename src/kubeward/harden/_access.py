@@ -62,14 +62,22 @@ def labels() -> dict[str, str]:
     return {GENERATED_BY: GENERATOR}
 
 
-def write_all(files: Sequence[tuple[Path, str]]) -> None:
-    """Write every file, each atomically (temp file + rename); directories are created."""
+def write_all(files: Sequence[tuple[Path, str]], mode: int | None = None) -> None:
+    """Write every file, each atomically (temp file + rename); directories are created.
+
+    Files get ``mode``, else the mode an ordinary ``open`` would give (0666 minus the umask); an edited
+    file keeps its own mode.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
     for path, text in files:
+        target_mode = mode if mode is not None else (path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~umask)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write(text)
+            os.chmod(temp, target_mode)
             os.replace(temp, path)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
