@@ -257,3 +257,14 @@ def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path: Path, args: list[str
     assert result.exit_code == 2
     assert message in result.stderr
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_round_trip_group_bindings_add_no_finding_for_view(tmp_path: Path) -> None:
+    root = demo_copy(tmp_path)
+    before = failures(root)
+    objects = oidc_group_bindings(
+        [GroupGrant.parse("auditors=view"), GroupGrant.parse("payments-readers=view")], prefix="", namespaces=()
+    )
+    add_objects(root, "kubeward-groups.json", objects)
+    assert failures(root) == before
