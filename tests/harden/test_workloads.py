@@ -279,3 +279,49 @@ def test_cli_merge_patch_files(tmp_path: Path) -> None:
         "serviceaccount-web-default.json",
         "serviceaccounts.yaml",
     ]
+
+
+def test_manifest_without_namespace_is_in_the_default_namespace(tmp_path: Path) -> None:
+    path = tmp_path / "api.yaml"
+    path.write_text(
+        textwrap.dedent(
+            """\
+            # app
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: api   # the API
+            spec:
+              selector: {matchLabels: {app: api}}
+              template:
+                metadata: {labels: {app: api}}
+                spec:
+                  containers: [{name: api, image: "x:1"}]
+            """
+        )
+    )
+    result = CliRunner().invoke(
+        cli,
+        [
+            "harden",
+            "workloads",
+            "--demo",
+            "--format",
+            "manifests",
+            "--manifests",
+            str(path),
+            "--default-namespace",
+            "web",
+            "--write",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    text = path.read_text()
+    assert "name: api   # the API" in text
+    docs = list(yaml.safe_load_all(text))
+    assert docs[0]["spec"]["template"]["spec"]["serviceAccountName"] == "api"
+    assert docs[1]["metadata"] == {
+        "name": "api",
+        "namespace": "web",
+        "labels": {"app.kubernetes.io/managed-by": "kubeward"},
+    }

@@ -286,7 +286,7 @@ def workloads_command(
         inventory = _inventory((*filenames, *manifests), bundles, demo)
         if inventory is None:
             raise click.UsageError("give the cluster's objects: -f PATH, --bundle or --demo")
-        plan = plan_workloads(inventory, move_default=not keep_default_sa)
+        plan = plan_workloads(inventory, move_default=not keep_default_sa, default_namespace=default_namespace)
         for note in plan.notes():
             stderr.print(f"kubeward: {note}")
         if fmt == "kubectl":

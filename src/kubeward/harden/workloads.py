@@ -189,8 +189,13 @@ def _suppressed(owner: KubeObject) -> str:
     return next((key for key in SUPPRESSING if annotations.get(key, "").strip()), "")
 
 
-def plan_workloads(inventory: Inventory, *, move_default: bool = True) -> WorkloadPlan:
-    """Find the workloads that mount a token they have no use for and plan their fixes."""
+def plan_workloads(
+    inventory: Inventory, *, move_default: bool = True, default_namespace: str = "default"
+) -> WorkloadPlan:
+    """Find the workloads that mount a token they have no use for and plan their fixes.
+
+    Objects without a namespace (manifests) are taken to be in ``default_namespace``, as kubectl applies them.
+    """
     if not inventory.coverage("pods").ok and not inventory.coverage("workloads").ok:
         raise HardenInputError("the inputs hold no pods or workload controllers")
     rbac = RbacAnalysis(inventory)
@@ -206,36 +211,37 @@ def plan_workloads(inventory: Inventory, *, move_default: bool = True) -> Worklo
     default_namespaces: set[str] = set()
     for owner, spec in pod_specs(inventory.pods, inventory.workloads):
         name = spec.service_account
-        mounted, _ = token_mounted(spec, accounts.get((owner.namespace, name)))
+        namespace = owner.namespace or default_namespace
+        mounted, _ = token_mounted(spec, accounts.get((namespace, name)) or accounts.get((owner.namespace, name)))
         if not mounted:
             continue
-        key = f"{owner.kind}/{owner.namespace}/{owner.name}"
+        key = f"{owner.kind}/{namespace}/{owner.name}"
         suppressed = _suppressed(owner)
         if suppressed:
             plan.skipped.append(f"{key}: finding suppressed by annotation {suppressed}")
             continue
-        ref = SubjectRef("ServiceAccount", name, owner.namespace)
+        ref = SubjectRef("ServiceAccount", name, namespace)
         if rbac.needs_token(ref):
-            plan.skipped.append(f"{key}: ServiceAccount {owner.namespace}/{name} holds permissions of its own")
+            plan.skipped.append(f"{key}: ServiceAccount {namespace}/{name} holds permissions of its own")
             continue
-        fix = WorkloadFix(owner.kind, owner.namespace, owner.name, name, reason="the account needs no API access")
+        fix = WorkloadFix(owner.kind, namespace, owner.name, name, reason="the account needs no API access")
         if name == "default" and move_default:
             new_name = owner.name
-            if (owner.namespace, new_name) in taken:
+            if (namespace, new_name) in taken:
                 new_name = f"{owner.name}-workload"
-            taken.add((owner.namespace, new_name))
+            taken.add((namespace, new_name))
             fix.new_service_account = new_name
             fix.reason = "runs as default, which needs no API access"
             plan.service_accounts.append(
                 {
                     "apiVersion": "v1",
                     "kind": "ServiceAccount",
-                    "metadata": {"name": new_name, "namespace": owner.namespace, "labels": labels()},
+                    "metadata": {"name": new_name, "namespace": namespace, "labels": labels()},
                     "automountServiceAccountToken": False,
                 }
             )
         if name == "default":
-            default_namespaces.add(owner.namespace)
+            default_namespaces.add(namespace)
         plan.fixes.append(fix)
     for namespace in sorted(default_namespaces):
         account = accounts.get((namespace, "default"))
