@@ -4,6 +4,7 @@ applying them to the demo's dumps and rescanning."""
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 from typing import Any
 
