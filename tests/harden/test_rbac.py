@@ -268,3 +268,33 @@ def test_round_trip_group_bindings_add_no_finding_for_view(tmp_path: Path) -> No
     )
     add_objects(root, "kubeward-groups.json", objects)
     assert failures(root) == before
+
+
+def test_service_account_of_a_role_binding_defaults_to_its_namespace(tmp_path: Path) -> None:
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {"name": "runner-admin", "namespace": "build"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+        "subjects": [
+            {"kind": "ServiceAccount", "name": "runner"},
+            {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "system:serviceaccounts:build"},
+        ],
+    }
+    (tmp_path / "api").mkdir()
+    add_objects(tmp_path, "b.json", [binding])
+    inventory = load_offline_inventory(OfflineSources(paths=[str(tmp_path)]))
+    (entry,) = admin_bindings(inventory)
+    assert [(s.kind, s.namespace, s.name) for s in entry.replaced] == [("ServiceAccount", "build", "runner")]
+    generated = replace_cluster_admin(inventory, only=["ServiceAccount:build/runner"])
+    kinds = [(o["kind"], o["roleRef"]["name"], o["subjects"]) for o in generated.objects["replacement.yaml"]]
+    assert kinds == [
+        ("RoleBinding", "admin", [{"kind": "ServiceAccount", "name": "runner", "namespace": "build"}]),
+        (  # the system group stays bound: the binding is rewritten, not deleted
+            "RoleBinding",
+            "cluster-admin",
+            [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "system:serviceaccounts:build"}],
+        ),
+    ]
+    assert "kubectl delete" not in generated.files["replace-cluster-admin.sh"]
+    assert_valid(generated.objects["replacement.yaml"], "1.31")

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from kubeward.analysis import Analysis
 from kubeward.checks.rbac_bindings import INSTALLER_ADMIN_BINDINGS, _is_system
 from kubeward.harden._access import RBAC_API_VERSION, RBAC_GROUP, HardenInputError, labels, slug
@@ -190,9 +192,15 @@ def admin_bindings(inventory: Inventory) -> list[AdminBinding]:
             continue
         if isinstance(binding, ClusterRoleBinding) and binding.name in INSTALLER_ADMIN_BINDINGS:
             continue
-        replaced = tuple(s for s in binding.subjects if not _is_system(s))
+        namespace = "" if isinstance(binding, ClusterRoleBinding) else binding.namespace
+        # A ServiceAccount subject of a RoleBinding without a namespace is in the binding's namespace.
+        subjects = tuple(
+            msgspec.structs.replace(s, namespace=namespace) if s.kind == "ServiceAccount" and not s.namespace else s
+            for s in binding.subjects
+        )
+        replaced = tuple(s for s in subjects if not _is_system(s))
         if replaced:
-            kept = tuple(s for s in binding.subjects if _is_system(s))
+            kept = tuple(s for s in subjects if _is_system(s))
             found.append(AdminBinding(binding, replaced, kept))
     return found
 
@@ -300,7 +308,7 @@ def replace_cluster_admin(
         for entry in found:
             chosen = tuple(s for s in entry.replaced if matches(s))
             if chosen:
-                rest = tuple(s for s in entry.binding.subjects if s not in chosen)
+                rest = tuple(s for s in entry.replaced + entry.kept if s not in chosen)
                 narrowed.append(AdminBinding(entry.binding, chosen, rest))
         found = narrowed
     logs = list(audit_logs)
