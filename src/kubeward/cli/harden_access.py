@@ -24,6 +24,33 @@ from kubeward.scan import OfflineSources, load_offline_inventory
 stderr = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
+RBAC_HELP = """RBAC for people and automation: OIDC group bindings, cluster-admin replacement, least privilege.
+
+\b
+Examples:
+  kubeward harden rbac --oidc-group platform=admin --oidc-group devs=edit -n shop
+  kubeward harden rbac --demo --replace-cluster-admin [--from-audit audit.log] --output-dir out/
+  kubeward harden rbac --from-audit /var/log/kubernetes/audit/ --service-account ci/deployer
+"""
+WORKLOADS_HELP = """Stop mounting service-account tokens that workloads do not use; move them off 'default'.
+
+\b
+Examples:
+  kubeward harden workloads --demo                      # kubectl patch commands
+  kubeward harden workloads -f dumps/ --format merge-patch --output-dir patches/
+  kubeward harden workloads -f rbac/ --format manifests --manifests deploy/app.yaml --write
+"""
+KUBECONFIG_HELP = """An OIDC kubeconfig (kubectl oidc-login exec plugin, CA embedded, no token or key).
+
+\b
+Examples:
+  kubeward harden kubeconfig --cluster prod --server https://api.prod:6443 \\
+    --certificate-authority ca.crt --issuer-url https://login.example.com --client-id kubernetes
+  kubeward harden kubeconfig --cluster prod --from-kubeconfig admin.conf \\
+    --issuer-url https://login.example.com --client-id kubernetes --read-only
+"""
+
+
 def _fail(message: str) -> NoReturn:
     stderr.print(f"kubeward: error: {message}")
     sys.exit(ExitCode.ERROR)
@@ -92,7 +119,7 @@ def _prefix(explicit: str | None, inventory: Inventory | None) -> str:
 # --- rbac ----------------------------------------------------------------------------------------------
 
 
-@click.command("rbac")
+@click.command("rbac", help=RBAC_HELP)
 @_inputs
 @click.option(
     "--oidc-group",
@@ -147,13 +174,7 @@ def rbac_command(
     max_names: int,
     output_dir: str | None,
 ) -> None:
-    r"""RBAC for people and automation: OIDC group bindings, cluster-admin replacement, least privilege.
-
-    \b
-      kubeward harden rbac --oidc-group platform=admin --oidc-group devs=edit -n shop
-      kubeward harden rbac --demo --replace-cluster-admin [--from-audit audit.log] --output-dir out/
-      kubeward harden rbac --from-audit /var/log/kubernetes/audit/ --service-account ci/deployer
-    """
+    """RBAC for people and automation: OIDC group bindings, cluster-admin replacement, least privilege."""
     from kubeward.harden.least_privilege import AuditSubject, least_privilege
     from kubeward.harden.rbac import GroupGrant, oidc_group_bindings
     from kubeward.harden.rbac import replace_cluster_admin as replace_admins
@@ -226,7 +247,7 @@ def rbac_command(
 # --- workloads -----------------------------------------------------------------------------------------
 
 
-@click.command("workloads")
+@click.command("workloads", help=WORKLOADS_HELP)
 @_inputs
 @click.option(
     "--format",
@@ -258,13 +279,7 @@ def workloads_command(
     default_namespace: str,
     output_dir: str | None,
 ) -> None:
-    r"""Stop mounting service-account tokens that workloads do not use; move them off 'default'.
-
-    \b
-      kubeward harden workloads --demo                               # kubectl patch commands
-      kubeward harden workloads -f dumps/ --format merge-patch --output-dir patches/
-      kubeward harden workloads -f rbac/ --format manifests --manifests deploy/app.yaml --write
-    """
+    """Stop mounting service-account tokens that workloads do not use; move them off 'default'."""
     from kubeward.harden.workloads import edit_manifests, plan_workloads
 
     if fmt == "manifests" and not manifests:
@@ -311,7 +326,7 @@ def workloads_command(
 # --- kubeconfig ----------------------------------------------------------------------------------------
 
 
-@click.command("kubeconfig")
+@click.command("kubeconfig", help=KUBECONFIG_HELP)
 @_inputs
 @click.option("--cluster", "cluster_name", required=True, help="Cluster name in the kubeconfig.")
 @click.option("--server", default=None, help="API server URL (https).")
@@ -348,14 +363,7 @@ def kubeconfig_command(
     groups_prefix: str | None,
     output_dir: str | None,
 ) -> None:
-    r"""An OIDC kubeconfig (kubectl oidc-login exec plugin, CA embedded, no token or key); --read-only variant.
-
-    \b
-      kubeward harden kubeconfig --cluster prod --server https://api.prod:6443 \
-        --certificate-authority ca.crt --issuer-url https://login.example.com --client-id kubernetes
-      kubeward harden kubeconfig --cluster prod --from-kubeconfig admin.conf \
-        --issuer-url ... --client-id ... --read-only
-    """
+    """An OIDC kubeconfig (kubectl oidc-login exec plugin, CA embedded, no token or key); --read-only variant."""
     from kubeward.harden.kubeconfig import (
         DEFAULT_SCOPES,
         cluster_from_flags,
