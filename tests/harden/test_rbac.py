@@ -249,6 +249,7 @@ def test_cli_least_privilege_to_stdout() -> None:
             "no authorized request of nobody@example.com",
         ),
         (["--from-audit", "/nonexistent.log", "--user", "x"], "no such file"),
+        (["--from-audit", str(DEMO_LOG), "--service-account", "deployer"], "expected NAMESPACE/NAME"),
     ],
 )
 def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path: Path, args: list[str], message: str) -> None:

@@ -326,3 +326,25 @@ def test_manifest_without_namespace_is_in_the_default_namespace(tmp_path: Path) 
         "namespace": "web",
         "labels": {"app.kubernetes.io/managed-by": "kubeward"},
     }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-f", "{bad}"], "invalid YAML"),
+        (["-f", "/nonexistent"], "-f /nonexistent: no such file"),
+        (["--demo", "--format", "manifests", "--manifests", "/nonexistent.yaml"], "no such file"),
+    ],
+)
+def test_cli_bad_scan_input_exits_2_and_writes_nothing(tmp_path: Path, args: list[str], message: str) -> None:
+    bad = tmp_path / "dumps"
+    bad.mkdir()
+    (bad / "x.yaml").write_text("apiVersion: v1\nkind: [\n")
+    out = tmp_path / "out"
+    argv = [a.replace("{bad}", str(bad)) for a in args]
+    if "manifests" not in argv:
+        argv += ["--format", "merge-patch", "--output-dir", str(out)]
+    result = CliRunner().invoke(cli, ["harden", "workloads", *argv])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert not out.exists()
