@@ -14,6 +14,10 @@ import yaml
 from kubeward.scan import OfflineSources, ScanSettings, analyze, demo_root, load_offline_inventory, now
 from kubeward.suppress.ignorefile import load_ignore_file
 
+DEMO_VERSION = "1.30"
+"""The demo cluster's Kubernetes version (its kube-apiserver image tag): generated objects are validated
+against the OpenAPI schemas of that version."""
+
 
 def demo_copy(tmp_path: Path) -> Path:
     """A copy of the vulnerable demo cluster."""

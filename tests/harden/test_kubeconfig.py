@@ -17,6 +17,7 @@ import pytest
 import trustme
 import yaml
 from click.testing import CliRunner
+from tests.harden.roundtrip import DEMO_VERSION
 from tests.support.openapi import assert_valid
 
 from kubeward.cli.main import cli
@@ -153,7 +154,7 @@ def test_read_only_variant_and_its_binding(tmp_path: Path, ca_file: Path) -> Non
     assert binding["subjects"] == [
         {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:kubernetes-viewers"}
     ]
-    assert_valid([binding], "1.31")
+    assert_valid([binding], DEMO_VERSION)
 
 
 def test_from_an_admin_kubeconfig_keeps_server_and_ca_and_drops_the_key(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.harden.roundtrip import DEMO_VERSION
 from tests.support.openapi import assert_valid
 
 from kubeward.harden._access import HardenInputError
@@ -135,7 +136,7 @@ def test_demo_deployer_roles_follow_upstream_semantics() -> None:
     assert by_key[("ClusterRoleBinding", "")]["subjects"] == [
         {"kind": "ServiceAccount", "name": "deployer", "namespace": "ci"}
     ]
-    assert_valid(result.objects, "1.31")
+    assert_valid(result.objects, DEMO_VERSION)
 
 
 def test_demo_roles_allow_every_logged_request_and_nothing_broader() -> None:

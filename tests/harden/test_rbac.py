@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from tests.harden.roundtrip import add_objects, demo_copy, failures, remove_objects
+from tests.harden.roundtrip import DEMO_VERSION, add_objects, demo_copy, failures, remove_objects
 from tests.harden.test_least_privilege import DEMO_LOG, index_of
 from tests.support.openapi import assert_valid
 
@@ -50,7 +50,7 @@ def test_group_bindings_carry_the_prefix_and_validate() -> None:
         ("RoleBinding", "shop", "ClusterRole"),
         ("RoleBinding", "web", "ClusterRole"),
     ]
-    assert_valid(objects + namespaced, "1.31")
+    assert_valid(objects + namespaced, DEMO_VERSION)
 
 
 def test_group_bindings_grant_the_role_only_where_bound() -> None:
@@ -123,7 +123,7 @@ def test_replacement_covers_every_kw_rbac_001_binding(demo: Inventory) -> None:
         {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "break-glass-cluster-admins"}
     ]
     assert "system:masters" in generated.files["BREAK-GLASS.md"]
-    assert_valid(generated.objects["replacement.yaml"] + generated.objects["break-glass.yaml"], "1.31")
+    assert_valid(generated.objects["replacement.yaml"] + generated.objects["break-glass.yaml"], DEMO_VERSION)
 
 
 def test_bad_replacement_inputs(demo: Inventory) -> None:
@@ -197,7 +197,7 @@ def test_replacement_from_audit_uses_least_privilege(demo: Inventory) -> None:
     assert ("ClusterRole", "alice-example-com-least-privilege") in names
     # bob's cluster-admin RoleBinding was in web, where the log shows nothing of him: admin there
     assert ("RoleBinding", "bob-example-com-replaces-cluster-admin") in names
-    assert_valid(generated.objects["replacement.yaml"], "1.31")
+    assert_valid(generated.objects["replacement.yaml"], DEMO_VERSION)
 
 
 # --- CLI -------------------------------------------------------------------------------------------------
@@ -298,4 +298,21 @@ def test_service_account_of_a_role_binding_defaults_to_its_namespace(tmp_path: P
         ),
     ]
     assert "kubectl delete" not in generated.files["replace-cluster-admin.sh"]
-    assert_valid(generated.objects["replacement.yaml"], "1.31")
+    assert_valid(generated.objects["replacement.yaml"], DEMO_VERSION)
+
+
+@pytest.mark.parametrize("version", ["1.28", "1.30", "1.33", "1.36"])
+def test_everything_generated_from_the_demo_validates(demo: Inventory, version: str) -> None:
+    from kubeward.harden.least_privilege import AuditSubject, least_privilege
+    from kubeward.harden.workloads import plan_workloads
+
+    objects = [
+        *oidc_group_bindings([GroupGrant.parse("platform=admin")], prefix="oidc:"),
+        *oidc_group_bindings([GroupGrant.parse("devs=edit")], prefix="oidc:", namespaces=["web"]),
+        *replace_cluster_admin(demo).objects["replacement.yaml"],
+        *replace_cluster_admin(demo, audit_logs=[DEMO_LOG]).objects["replacement.yaml"],
+        *replace_cluster_admin(demo).objects["break-glass.yaml"],
+        *least_privilege([DEMO_LOG], AuditSubject.user("alice@example.com")).objects,
+        *plan_workloads(demo).service_accounts,
+    ]
+    assert_valid(objects, version)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from tests.harden.roundtrip import add_objects, demo_copy, edit_list, failures
+from tests.harden.roundtrip import DEMO_VERSION, add_objects, demo_copy, edit_list, failures
 from tests.support.openapi import assert_valid
 
 from kubeward.cli.main import cli
@@ -55,7 +55,7 @@ def test_plan_on_the_demo(demo: Inventory) -> None:
             }
         }
     }
-    assert_valid(plan.service_accounts, "1.31")
+    assert_valid(plan.service_accounts, DEMO_VERSION)
 
 
 def test_kubectl_commands(demo: Inventory) -> None:
@@ -116,7 +116,7 @@ def test_non_default_account_without_permissions_gets_only_automount_false(tmp_p
         patch_object(o, f)
         for o, f in zip(objects[1:3], sorted(plan.fixes, key=lambda f: f.kind, reverse=True), strict=True)
     ]
-    assert_valid(patched, "1.31")
+    assert_valid(patched, DEMO_VERSION)
 
 
 def test_no_rbac_in_the_inputs_is_an_input_error(tmp_path: Path) -> None:
@@ -167,7 +167,7 @@ def test_round_trip_merge_patches_clear_the_token_findings(tmp_path: Path, demo:
     assert len(patched) == 5
     for obj in patched:
         obj["metadata"].pop("@provenance", None)
-    assert_valid(patched, "1.31")
+    assert_valid(patched, DEMO_VERSION)
 
 
 MANIFEST = """\
@@ -216,7 +216,7 @@ def test_manifest_edits_keep_comments_and_quoting(tmp_path: Path, demo: Inventor
         "metadata": {"name": "frontend", "namespace": "web", "labels": {"app.kubernetes.io/managed-by": "kubeward"}},
         "automountServiceAccountToken": False,
     }
-    assert_valid(docs, "1.31")
+    assert_valid(docs, DEMO_VERSION)
     assert "+      automountServiceAccountToken: false" in edit.diff()
 
 
