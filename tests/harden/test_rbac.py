@@ -316,3 +316,56 @@ def test_everything_generated_from_the_demo_validates(demo: Inventory, version: 
         *plan_workloads(demo).service_accounts,
     ]
     assert_valid(objects, version)
+
+
+def test_audit_replacement_leaves_out_what_other_bindings_grant(tmp_path: Path) -> None:
+    from tests.harden.test_least_privilege import event_pair, write_log
+
+    rbac = "rbac.authorization.k8s.io"
+    objects = [
+        {
+            "apiVersion": f"{rbac}/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": "dana-admin"},
+            "roleRef": {"apiGroup": rbac, "kind": "ClusterRole", "name": "cluster-admin"},
+            "subjects": [{"apiGroup": rbac, "kind": "User", "name": "dana"}],
+        },
+        {
+            "apiVersion": f"{rbac}/v1",
+            "kind": "Role",
+            "metadata": {"name": "reader", "namespace": "a"},
+            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}],
+        },
+        {
+            "apiVersion": f"{rbac}/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": "readers", "namespace": "a"},
+            "roleRef": {"apiGroup": rbac, "kind": "Role", "name": "reader"},
+            "subjects": [{"apiGroup": rbac, "kind": "Group", "name": "team-a"}],
+        },
+        {
+            "apiVersion": f"{rbac}/v1",
+            "kind": "ClusterRole",
+            "metadata": {"name": "cluster-admin"},
+            "rules": [
+                {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]},
+                {"nonResourceURLs": ["*"], "verbs": ["*"]},
+            ],
+        },
+    ]
+    (tmp_path / "api").mkdir()
+    add_objects(tmp_path, "rbac.json", objects)
+    log = write_log(
+        tmp_path / "audit.log",
+        [
+            *event_pair("dana", "get", resource="pods", namespace="a", name="p", groups=["team-a", AUTHENTICATED]),
+            *event_pair("dana", "delete", resource="pods", namespace="a", name="p", groups=["team-a", AUTHENTICATED]),
+        ],
+    )
+    inventory = load_offline_inventory(OfflineSources(paths=[str(tmp_path / "api")]))
+    generated = replace_cluster_admin(inventory, audit_logs=[log])
+    roles = [o for o in generated.objects["replacement.yaml"] if o["kind"] == "Role"]
+    assert [r["rules"] for r in roles] == [
+        [{"apiGroups": [""], "resources": ["pods"], "resourceNames": ["p"], "verbs": ["delete"]}]
+    ]
+    assert any("1 logged use(s) already granted by other bindings" in note for note in generated.notes)

@@ -27,7 +27,7 @@ built so that RBAC (``spec/rbac.md`` §1.1-1.3) allows exactly those requests:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from kubeward.rbac.identity import (
     service_account_username,
     split_service_account_username,
 )
+from kubeward.rbac.request import Request, non_resource_request, resource_request
 
 NAMED_VERBS = frozenset({"get", "update", "patch", "delete", "impersonate"})
 """Verbs whose requests name one object, so ``resourceNames`` can restrict them (``impersonate`` is checked
@@ -62,6 +63,14 @@ class ResourceUse:
     verb: str
     name: str
 
+    def request(self) -> Request:
+        """The request as the authorizer saw it: a collection create carries no name."""
+        resource, _, subresource = self.resource.partition("/")
+        name = "" if self.verb == "create" and not subresource else self.name
+        return resource_request(
+            self.verb, resource, api_group=self.api_group, subresource=subresource, name=name, namespace=self.namespace
+        )
+
 
 @dataclass(frozen=True, order=True)
 class UrlUse:
@@ -69,6 +78,10 @@ class UrlUse:
 
     path: str
     verb: str
+
+    def request(self) -> Request:
+        """The non-resource request."""
+        return non_resource_request(self.verb, self.path)
 
 
 @dataclass
@@ -78,6 +91,7 @@ class Usage:
     username: str
     resources: set[ResourceUse] = field(default_factory=set)
     urls: set[UrlUse] = field(default_factory=set)
+    groups: set[str] = field(default_factory=set)  # the groups the subject's requests carried
     requests: int = 0
     skipped_unauthorized: int = 0
     stats: ReadStats = field(default_factory=ReadStats)
@@ -86,6 +100,13 @@ class Usage:
     def empty(self) -> bool:
         """No authorized request of the subject was found."""
         return not self.resources and not self.urls
+
+    def drop(self, allowed: Callable[[Request], bool]) -> int:
+        """Forget the uses ``allowed`` already grants (e.g. through bindings that stay); returns how many."""
+        before = len(self.resources) + len(self.urls)
+        self.resources = {use for use in self.resources if not allowed(use.request())}
+        self.urls = {use for use in self.urls if not allowed(use.request())}
+        return before - len(self.resources) - len(self.urls)
 
 
 def authorized(event: Event) -> bool:
@@ -141,6 +162,9 @@ def collect_usage(paths: Iterable[Path], username: str) -> Usage:
             usage.skipped_unauthorized += 1
             continue
         usage.requests += 1
+        if acting == username:
+            identity = event.impersonatedUser if event.impersonatedUser is not None else event.user
+            usage.groups.update(identity.groups)
         if acting != username:  # the subject impersonated someone else: it needs only impersonate
             usage.resources.update(_impersonation_uses(event))
             continue

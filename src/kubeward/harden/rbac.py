@@ -41,6 +41,10 @@ from kubeward.harden._access import RBAC_API_VERSION, RBAC_GROUP, HardenInputErr
 from kubeward.harden.least_privilege import AuditSubject, build_roles, collect_usage
 from kubeward.inventory.model import Inventory
 from kubeward.inventory.objects import ClusterRoleBinding, RoleBinding, Subject
+from kubeward.rbac.identity import AUTHENTICATED, Identity, service_account_identity
+from kubeward.rbac.index import RbacIndex
+from kubeward.rbac.policy import RbacPolicy
+from kubeward.rbac.request import Request
 from kubeward.resolve.authentication import jwt_issuers, legacy_issuer
 from kubeward.resolve.config_files import config_file
 
@@ -256,6 +260,12 @@ def _cluster_role_binding(name: str, role: str, subjects: list[dict[str, str]]) 
     }
 
 
+def _identity(subject: AuditSubject, groups: set[str]) -> Identity:
+    if subject.kind == "ServiceAccount":
+        return service_account_identity(subject.namespace, subject.name)
+    return Identity(subject.name, frozenset(groups | {AUTHENTICATED}))
+
+
 def _audit_subject(subject: Subject) -> AuditSubject | None:
     if subject.kind == "ServiceAccount":
         return AuditSubject("ServiceAccount", subject.name, subject.namespace)
@@ -316,6 +326,24 @@ def replace_cluster_admin(
         if not path.exists():
             raise HardenInputError(f"--from-audit {path}: no such file or directory")
     result = Generated()
+    replaced_keys = {entry.text() for entry in found}
+    index: list[RbacIndex] = []
+
+    def remaining() -> RbacIndex:
+        """The RBAC engine over the inputs without the bindings being replaced (built once, on demand)."""
+        if not index:
+            kept = msgspec.structs.replace(
+                inventory,
+                cluster_role_bindings=tuple(
+                    b for b in inventory.cluster_role_bindings if f"ClusterRoleBinding/{b.name}" not in replaced_keys
+                ),
+                role_bindings=tuple(
+                    b for b in inventory.role_bindings if f"RoleBinding/{b.namespace}/{b.name}" not in replaced_keys
+                ),
+            )
+            index.append(RbacIndex(RbacPolicy.from_inventory(kept)))
+        return index[0]
+
     replacement: list[dict[str, Any]] = []
     steps: list[str] = []
     summary: list[str] = []
@@ -328,11 +356,23 @@ def replace_cluster_admin(
             base = f"{_subject_slug(subject)}-replaces-cluster-admin"
             audit = _audit_subject(subject) if logs else None
             usage = collect_usage(logs, audit.username) if audit is not None else None
-            if usage is not None and not entry.cluster:
-                # A RoleBinding granted only inside its namespace: requests elsewhere were allowed by
-                # other bindings, which stay.
-                usage.resources = {u for u in usage.resources if u.namespace == binding.namespace}
-                usage.urls = set()
+            if usage is not None and audit is not None:
+                if not entry.cluster:
+                    # A RoleBinding granted only inside its namespace: requests elsewhere were allowed by
+                    # other bindings, which stay.
+                    usage.resources = {u for u in usage.resources if u.namespace == binding.namespace}
+                    usage.urls = set()
+                # What the subject's other bindings (which stay) already allow needs no new grant.
+                identity = _identity(audit, usage.groups)
+
+                def granted(request: Request, who: Identity = identity) -> bool:
+                    return remaining().can_i(who, request).allowed
+
+                covered = usage.drop(granted)
+                if covered:
+                    summary.append(
+                        f"{_subject_text(subject)}: {covered} logged use(s) already granted by other bindings"
+                    )
             if usage is not None and audit is not None and not usage.empty:
                 if key not in done:
                     replacement.extend(build_roles(usage, audit, name=f"{_subject_slug(subject)}-least-privilege"))
