@@ -348,3 +348,56 @@ def test_cli_bad_scan_input_exits_2_and_writes_nothing(tmp_path: Path, args: lis
     assert result.exit_code == 2
     assert message in result.stderr
     assert not out.exists()
+
+
+def test_round_trip_clears_kw_cred_002(tmp_path: Path) -> None:
+    """A non-default account with no permissions of its own: KW-CRED-002 fails, the patch clears it."""
+    rbac = "rbac.authorization.k8s.io"
+    objects: list[dict[str, Any]] = [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "batch", "namespace": "jobs"}},
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "worker", "namespace": "jobs", "uid": "u-1"},
+            "spec": {
+                "selector": {"matchLabels": {"app": "worker"}},
+                "template": {
+                    "metadata": {"labels": {"app": "worker"}},
+                    "spec": {"serviceAccountName": "batch", "containers": [{"name": "c", "image": "i"}]},
+                },
+            },
+        },
+        {
+            "apiVersion": f"{rbac}/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": "basic", "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}},
+            "roleRef": {"apiGroup": rbac, "kind": "ClusterRole", "name": "other"},
+            "subjects": [{"apiGroup": rbac, "kind": "Group", "name": "system:authenticated"}],
+        },
+        {
+            "apiVersion": f"{rbac}/v1",
+            "kind": "ClusterRole",
+            "metadata": {"name": "other"},
+            "rules": [
+                {"apiGroups": ["authorization.k8s.io"], "resources": ["selfsubjectreviews"], "verbs": ["create"]}
+            ],
+        },
+        {"apiVersion": f"{rbac}/v1", "kind": "Role", "metadata": {"name": "r", "namespace": "jobs"}, "rules": []},
+        {
+            "apiVersion": f"{rbac}/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": "r", "namespace": "jobs"},
+            "roleRef": {"apiGroup": rbac, "kind": "Role", "name": "r"},
+            "subjects": [],
+        },
+    ]
+    (tmp_path / "api").mkdir()
+    add_objects(tmp_path, "objects.json", objects)
+    before = failures(tmp_path)
+    assert ("KW-CRED-002", "Deployment/jobs/worker") in before
+    (fix,) = plan_workloads(load_offline_inventory(OfflineSources(paths=[str(tmp_path)]))).fixes
+    objects[1] = merge(objects[1], fix.merge_patch())
+    add_objects(tmp_path, "objects.json", objects)
+    after = failures(tmp_path)
+    assert ("KW-CRED-002", "Deployment/jobs/worker") not in after
+    assert after - before == set()
