@@ -373,3 +373,20 @@ def test_generated_roles_allow_exactly_the_logged_requests(requests: list[dict[s
                     for ns in scopes
                 )
                 assert exact or unnamed, f"{request} is allowed but was never logged"
+
+
+def test_rotated_and_gzipped_logs_are_read(tmp_path: Path) -> None:
+    import gzip
+
+    folder = tmp_path / "audit"
+    folder.mkdir()
+    with gzip.open(folder / "audit-2026-03-01T00-00-00.000.log.gz", "wt") as handle:
+        handle.write("\n".join(event_pair("u", "list", resource="pods", namespace="a")) + "\n")
+    write_log(folder / "audit.log", event_pair("u", "get", resource="configmaps", namespace="a", name="c"))
+    result = least_privilege([folder], AuditSubject.user("u"))
+    assert result.usage.stats.files == 2
+    (role,) = [o for o in result.objects if o["kind"] == "Role"]
+    assert role["rules"] == [
+        {"apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["c"], "verbs": ["get"]},
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]},
+    ]
