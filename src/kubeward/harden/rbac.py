@@ -221,6 +221,14 @@ def _subject_text(subject: Subject) -> str:
     return f"{subject.kind} {subject.name}"
 
 
+def _subject_keys(subject: Subject) -> set[str]:
+    """How ``--subject`` may name a subject: ``NAME``, ``KIND:NAME``, and ``[ServiceAccount:]NS/NAME``."""
+    keys = {subject.name, f"{subject.kind}:{subject.name}"}
+    if subject.kind == "ServiceAccount":
+        keys |= {f"ServiceAccount:{subject.namespace}/{subject.name}", f"{subject.namespace}/{subject.name}"}
+    return keys
+
+
 def _subject_slug(subject: Subject) -> str:
     return slug(f"{subject.namespace}-{subject.name}" if subject.kind == "ServiceAccount" else subject.name)
 
@@ -296,18 +304,7 @@ def replace_cluster_admin(
     found = admin_bindings(inventory)
     if only:
         wanted = set(only)
-
-        def matches(subject: Subject) -> bool:
-            keys = {subject.name, f"{subject.kind}:{subject.name}"}
-            if subject.kind == "ServiceAccount":
-                keys |= {f"ServiceAccount:{subject.namespace}/{subject.name}", f"{subject.namespace}/{subject.name}"}
-            return bool(keys & wanted)
-
-        known = {k for entry in found for s in entry.replaced for k in (s.name, f"{s.kind}:{s.name}")}
-        known |= {
-            f"ServiceAccount:{s.namespace}/{s.name}" for e in found for s in e.replaced if s.kind == "ServiceAccount"
-        }
-        known |= {f"{s.namespace}/{s.name}" for e in found for s in e.replaced if s.kind == "ServiceAccount"}
+        known = {key for entry in found for subject in entry.replaced for key in _subject_keys(subject)}
         unknown = sorted(wanted - known)
         if unknown:
             raise HardenInputError(
@@ -316,7 +313,7 @@ def replace_cluster_admin(
             )
         narrowed = []
         for entry in found:
-            chosen = tuple(s for s in entry.replaced if matches(s))
+            chosen = tuple(s for s in entry.replaced if _subject_keys(s) & wanted)
             if chosen:
                 rest = tuple(s for s in entry.replaced + entry.kept if s not in chosen)
                 narrowed.append(AdminBinding(entry.binding, chosen, rest))
