@@ -27,7 +27,9 @@ sys.path.insert(0, str(HERE))
 import generate  # noqa: E402
 
 JQ_QUERIES = {
-    "secret reads": 'select(.objectRef.resource == "secrets" and (.verb == "get" or .verb == "list" or .verb == "watch"))',
+    "secret reads": (
+        'select(.objectRef.resource == "secrets" and (.verb == "get" or .verb == "list" or .verb == "watch"))'
+    ),
     "RBAC changes": (
         'select(.objectRef.apiGroup == "rbac.authorization.k8s.io" and '
         '(.verb == "create" or .verb == "update" or .verb == "patch" or .verb == "delete"))'
