@@ -167,14 +167,14 @@ def test_round_trip_view_replacement_clears_sprawl_and_adds_nothing(tmp_path: Pa
 
 
 @pytest.mark.slow
-def test_round_trip_default_replacement_only_shows_what_the_scoped_roles_grant(tmp_path: Path) -> None:
-    """admin (people) / edit (automation) in namespaces: cluster-admin is gone; the risk rules now report
-    what those namespaced roles still grant to the replaced subjects (cluster-admin hid them under
-    KW-RBAC-001), and nothing about anyone else."""
+def test_round_trip_admin_replacement_only_shows_what_the_scoped_roles_grant(tmp_path: Path) -> None:
+    """--scoped-role admin: cluster-admin is gone; the risk rules now report what admin still grants to the
+    replaced subjects in their namespaces (cluster-admin hid them under KW-RBAC-001), and nothing about anyone
+    else."""
     root = demo_copy(tmp_path)
     before = failures(root)
     inventory = load_offline_inventory(OfflineSources(paths=[str(root)]))
-    generated = replace_cluster_admin(inventory)
+    generated = replace_cluster_admin(inventory, scoped_role="admin")
     ignore = _apply(root, inventory, generated)
     after = failures(root, ignore)
     assert not any(rule == "KW-RBAC-001" for rule, _ in after)
@@ -195,7 +195,7 @@ def test_replacement_from_audit_uses_least_privilege(demo: Inventory) -> None:
     names = {(o["kind"], o["metadata"]["name"]) for o in generated.objects["replacement.yaml"]}
     assert ("ClusterRole", "ci-deployer-least-privilege") in names
     assert ("ClusterRole", "alice-example-com-least-privilege") in names
-    # bob's cluster-admin RoleBinding was in web, where the log shows nothing of him: admin there
+    # bob's cluster-admin RoleBinding was in web, where the log shows nothing of him: view there (the default)
     assert ("RoleBinding", "bob-example-com-replaces-cluster-admin") in names
     assert_valid(generated.objects["replacement.yaml"], DEMO_VERSION)
 
@@ -290,7 +290,7 @@ def test_service_account_of_a_role_binding_defaults_to_its_namespace(tmp_path: P
     generated = replace_cluster_admin(inventory, only=["ServiceAccount:build/runner"])
     kinds = [(o["kind"], o["roleRef"]["name"], o["subjects"]) for o in generated.objects["replacement.yaml"]]
     assert kinds == [
-        ("RoleBinding", "admin", [{"kind": "ServiceAccount", "name": "runner", "namespace": "build"}]),
+        ("RoleBinding", "view", [{"kind": "ServiceAccount", "name": "runner", "namespace": "build"}]),
         (  # the system group stays bound: the binding is rewritten, not deleted
             "RoleBinding",
             "cluster-admin",

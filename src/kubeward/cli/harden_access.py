@@ -136,7 +136,10 @@ def _prefix(explicit: str | None, inventory: Inventory | None) -> str:
 @click.option("--replace-cluster-admin", is_flag=True, help="Replace cluster-admin bindings of non-system subjects.")
 @click.option("--subject", "subjects", multiple=True, help="With --replace-cluster-admin: only these subjects.")
 @click.option(
-    "--scoped-role", type=click.Choice(["admin", "edit", "view"]), default=None, help="Namespaced replacement role."
+    "--scoped-role",
+    type=click.Choice(["admin", "edit", "view"]),
+    default=None,
+    help="Role the replaced subjects get in their namespaces (default view: read-only until granted more).",
 )
 @click.option(
     "--break-glass-group", default="break-glass-cluster-admins", show_default=True, help="IdP group for emergencies."

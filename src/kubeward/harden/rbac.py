@@ -53,6 +53,10 @@ DEFAULT_GROUPS_PREFIX = "oidc:"
 DEFAULT_BREAK_GLASS_GROUP = "break-glass-cluster-admins"
 SYSTEM_PREFIX = "system:"
 SCOPED_ROLES = ("admin", "edit", "view")
+DEFAULT_SCOPED_ROLE = "view"
+"""What a replaced cluster-admin subject keeps when neither --scoped-role nor audit logs say more: read-only.
+Write access is then granted on purpose (``--scoped-role edit|admin`` in chosen namespaces, or least privilege
+from the audit log); admin or edit by default would bring every risk those roles carry into the rescan."""
 
 
 @dataclass
@@ -378,11 +382,11 @@ def replace_cluster_admin(
                     "authorized request(s) in the audit logs"
                 )
             elif not entry.cluster:
-                role = scoped_role or "admin"
+                role = scoped_role or DEFAULT_SCOPED_ROLE
                 replacement.append(_role_binding(base, binding.namespace, role, subject_dict))
                 summary.append(f"{_subject_text(subject)} ({entry.text()}): {role} in namespace {binding.namespace}")
             else:
-                role = scoped_role or ("edit" if subject.kind == "ServiceAccount" else "admin")
+                role = scoped_role or DEFAULT_SCOPED_ROLE
                 scope = set(namespaces) or _held_namespaces(inventory, subject)
                 if not scope and subject.kind == "ServiceAccount" and subject.namespace:
                     scope = {subject.namespace}
