@@ -15,17 +15,43 @@ from kubeward.audit.events.reader import ReadStats, read_events
 
 from .test_hunt import ALLOW, FORBID, event
 
+# verb, user, resource/subresource (or a non-resource path), code; chosen to sit on both sides of every hint
 SHAPES = (
     ("get", "bob", "secrets", 200),
     ("list", "bob", "secrets", 403),
     ("get", "system:node:w1", "secrets", 200),
+    ("delete", "system:node:w1", "secrets", 200),
     ("create", "alice", "rolebindings", 201),
-    ("create", "alice", "pods", 101),
+    ("get", "alice", "rolebindings", 200),
+    ("create", "alice", "pods/exec", 101),
+    ("get", "alice", "pods/exec", 101),
+    ("get", "alice", "pods/log", 200),
+    ("list", "carol", "pods", 200),
+    ("create", "carol", "pods", 201),
+    ("get", "alice", "nodes/proxy", 200),
+    ("create", "system:node:w1", "serviceaccounts/token", 201),
+    ("create", "bob", "serviceaccounts/token", 201),
+    ("get", "bob", "serviceaccounts", 200),
+    ("update", "alice", "certificatesigningrequests/approval", 200),
     ("get", "system:anonymous", "pods", 200),
+    ("get", "system:anonymous", "/healthz", 200),
+    ("get", "system:anonymous", "/healthz/etcd", 200),
+    ("get", "system:anonymous", "/version?timeout=32s", 200),
+    ("get", "system:anonymous", "/metrics", 200),
     ("get", "", "configmaps", 401),
     ("update", "carol", "leases", 200),
     ("watch", "carol", "secrets", 200),
+    ("patch", "carol", "validatingwebhookconfigurations", 200),
 )
+
+
+GROUPS = {
+    "rolebindings": "rbac.authorization.k8s.io",
+    "certificatesigningrequests": "certificates.k8s.io",
+    "validatingwebhookconfigurations": "admissionregistration.k8s.io",
+    "leases": "coordination.k8s.io",
+}
+PSA = "pod-security.kubernetes.io/audit-violations"
 
 
 def log_lines(seed: int, requests: int) -> list[str]:
@@ -34,11 +60,15 @@ def log_lines(seed: int, requests: int) -> list[str]:
     pending: list[list[dict[str, Any]]] = []
     lines: list[str] = []
     for n in range(requests):
-        verb, user, resource, code = rng.choice(SHAPES)
+        verb, user, target, code = rng.choice(SHAPES)
+        resource, _, subresource = ("", "", "") if target.startswith("/") else target.partition("/")
         audit_id = f"r{n}"
         extra: dict[str, Any] = {"responseStatus": {"code": code}}
         if user:
             extra["annotations"] = FORBID if code == 403 else ALLOW
+        if resource == "pods" and verb == "create" and rng.random() < 0.5:
+            extra["annotations"] = {**extra.get("annotations", {}), PSA: "privileged"}
+        acting_as = rng.choice(["system:node:w2", "carol"]) if rng.random() < 0.1 else ""
         if code == 401:
             stages = [event(audit_id, "ResponseStarted", verb, "", resource, **extra)]
         else:
@@ -47,9 +77,15 @@ def log_lines(seed: int, requests: int) -> list[str]:
                 stages.append(event(audit_id, "ResponseStarted", verb, user, resource, **extra))
             if rng.random() < 0.9:  # some requests never complete within the log
                 stages.append(event(audit_id, "ResponseComplete", verb, user, resource, **extra))
-        if resource == "rolebindings":
-            for stage in stages:
-                stage["objectRef"]["apiGroup"] = "rbac.authorization.k8s.io"
+        for stage in stages:
+            if acting_as and stage["user"]:
+                stage["impersonatedUser"] = {"username": acting_as}
+            if target.startswith("/"):
+                stage["requestURI"] = target
+            if subresource:
+                stage["objectRef"]["subresource"] = subresource
+            if resource in GROUPS:
+                stage["objectRef"]["apiGroup"] = GROUPS[resource]
         pending.append(stages)
         while pending and rng.random() < 0.6:
             lines.append(json.dumps(pending[0].pop(0), separators=(",", ":")))
@@ -59,7 +95,7 @@ def log_lines(seed: int, requests: int) -> list[str]:
     return lines
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.integers(0, 10_000), st.integers(1, 120), st.integers(200, 4000))
 def test_parts_merge_to_the_single_pass_answer(tmp_path: Path, seed: int, requests: int, part_size: int) -> None:
     log = tmp_path / f"audit-{seed}-{requests}.log"

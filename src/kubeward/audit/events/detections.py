@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kubeward.audit.events.model import Event
+from kubeward.audit.events.prefilter import Hint, resource
 from kubeward.audit.events.workload import bound_role, pod_spec, privileges
 from kubeward.checks.rule import Severity
 
@@ -61,17 +62,9 @@ class Detection:
     resources: frozenset[str] | None = None
     """The only ``objectRef.resource`` values the predicate can match; None = any request. Lets the hunt skip
     the predicate for the bulk of traffic (leases, configmaps, events) without changing any answer."""
-    hints: tuple[bytes, ...] = ()
-    """For predicates that match any resource: literals one of which is in every stage line of every request
-    the predicate can match, as the API server writes it (see :mod:`~kubeward.audit.events.prefilter`)."""
-
-    @property
-    def prefilter_hints(self) -> tuple[bytes, ...] | None:
-        """What the byte prefilter looks for; None when this detection cannot be prefiltered."""
-        named = tuple(b'"resource":"%s"' % r.encode() for r in sorted(self.resources or ()))
-        if self.resources is None and not self.hints:
-            return None
-        return named + self.hints
+    hints: tuple[Hint, ...] | None = None
+    """What every stage line of every request the predicate can match holds, as the API server writes it —
+    for the byte prefilter (:mod:`~kubeward.audit.events.prefilter`); None: no prefilter can serve it."""
 
 
 def _succeeded(event: Event) -> bool:
@@ -177,6 +170,7 @@ def authz_denial(event: Event) -> bool:
 PUBLIC_INFO_PATHS = frozenset({"/healthz", "/livez", "/readyz", "/version", "/version/"})
 """What the default ClusterRole ``system:public-info-viewer`` lets unauthenticated callers get (bootstrap policy):
 load balancers and probes read these by design, so they are not what this question is after."""
+_PUBLIC_PATHS = frozenset(path.encode() for path in PUBLIC_INFO_PATHS)
 
 
 def anonymous_allowed(event: Event) -> bool:
@@ -233,6 +227,7 @@ DETECTIONS: tuple[Detection, ...] = (
         "get/list/watch on secrets; list and watch return every Secret's content in the namespace (or cluster).",
         secret_read,
         _SECRETS,
+        hints=(resource("secrets", READ_VERBS, not_user_prefix=NODE_PREFIX),),
     ),
     Detection(
         "secret-writes",
@@ -242,6 +237,7 @@ DETECTIONS: tuple[Detection, ...] = (
         "Writing a Secret can plant credentials or break workloads that mount it.",
         secret_write,
         _SECRETS,
+        hints=(resource("secrets", WRITE_VERBS),),
     ),
     Detection(
         "rbac-changes",
@@ -251,6 +247,7 @@ DETECTIONS: tuple[Detection, ...] = (
         "Roles and bindings decide who can do what; every change is a possible escalation.",
         rbac_change,
         RBAC_RESOURCES,
+        hints=tuple(resource(r, WRITE_VERBS) for r in sorted(RBAC_RESOURCES)),
     ),
     Detection(
         "cluster-admin-bindings",
@@ -260,6 +257,7 @@ DETECTIONS: tuple[Detection, ...] = (
         "A binding to cluster-admin gives full control of the cluster (needs the body: level Request).",
         cluster_admin_binding,
         _BINDINGS,
+        hints=tuple(resource(r, _BIND_VERBS) for r in sorted(_BINDINGS)),
     ),
     Detection(
         "exec-attach-portforward",
@@ -269,6 +267,7 @@ DETECTIONS: tuple[Detection, ...] = (
         "Interactive access inside a container or to the kubelet API bypasses the workload's own controls.",
         exec_attach_portforward,
         frozenset(_STREAMS),
+        hints=tuple(resource(r, subresources=subs) for r, subs in sorted(_STREAMS.items())),
     ),
     Detection(
         "privileged-workloads",
@@ -279,8 +278,8 @@ DETECTIONS: tuple[Detection, ...] = (
         "PodSecurity's audit-violations annotation flags them at Metadata level.",
         privileged_workload,
         hints=(
-            *(b'"resource":"%s"' % r.encode() for r in sorted(WORKLOAD_RESOURCES)),
-            b'"pod-security.kubernetes.io/audit-violations"',
+            *(resource(r, _POD_WRITES) for r in sorted(WORKLOAD_RESOURCES)),
+            Hint(b'"pod-security.kubernetes.io/audit-violations"'),
         ),
     ),
     Detection(
@@ -290,7 +289,7 @@ DETECTIONS: tuple[Detection, ...] = (
         "Who failed to authenticate?",
         "Repeated 401s are credential guessing or stale credentials; they are logged at ResponseStarted only.",
         failed_authn,
-        hints=(b'"code":401',),
+        hints=(Hint(b'"code":401'),),
     ),
     Detection(
         "authz-denials",
@@ -299,7 +298,7 @@ DETECTIONS: tuple[Detection, ...] = (
         "Who was refused by the authorizer?",
         "403s show identities probing beyond their permissions.",
         authz_denial,
-        hints=(b'"authorization.k8s.io/decision":"forbid"',),
+        hints=(Hint(b'"authorization.k8s.io/decision":"forbid"'),),
     ),
     Detection(
         "anonymous-allowed",
@@ -308,7 +307,7 @@ DETECTIONS: tuple[Detection, ...] = (
         "What did unauthenticated callers get?",
         "system:anonymous requests that succeeded show what the API serves to anyone who can reach it.",
         anonymous_allowed,
-        hints=(b'"username":"system:anonymous"',),
+        hints=(Hint(b'"username":"system:anonymous"', not_paths=_PUBLIC_PATHS),),
     ),
     Detection(
         "impersonation",
@@ -317,7 +316,7 @@ DETECTIONS: tuple[Detection, ...] = (
         "Who acted as someone else?",
         "Impersonation lends another identity's permissions; the real caller is in user.",
         impersonation,
-        hints=(b'"impersonatedUser":',),
+        hints=(Hint(b'"impersonatedUser":'),),
     ),
     Detection(
         "token-requests",
@@ -327,6 +326,7 @@ DETECTIONS: tuple[Detection, ...] = (
         "A TokenRequest by anyone but a kubelet mints a credential for that service account.",
         token_request,
         frozenset({"serviceaccounts"}),
+        hints=(resource("serviceaccounts", {"create"}, {"token"}, NODE_PREFIX),),
     ),
     Detection(
         "csr-approvals",
@@ -336,6 +336,7 @@ DETECTIONS: tuple[Detection, ...] = (
         "An approved CSR is a client certificate the cluster trusts until it expires; it cannot be revoked.",
         csr_approval,
         frozenset({"certificatesigningrequests"}),
+        hints=(resource("certificatesigningrequests", subresources={"approval"}),),
     ),
     Detection(
         "webhook-changes",
@@ -345,6 +346,7 @@ DETECTIONS: tuple[Detection, ...] = (
         "Admission webhooks see and can rewrite every object they match, Secrets included.",
         webhook_change,
         WEBHOOK_RESOURCES,
+        hints=tuple(resource(r, WRITE_VERBS) for r in sorted(WEBHOOK_RESOURCES)),
     ),
 )
 

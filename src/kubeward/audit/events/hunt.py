@@ -188,7 +188,7 @@ class Hunt:
     limit: int = MAX_EVENTS
     answers: dict[str, Answer] = field(init=False)
     orphans: dict[str, list[str]] = field(init=False, default_factory=dict)
-    _provisional: dict[str, list[str]] = field(init=False, default_factory=dict)
+    _provisional: OrderedDict[str, list[str]] = field(init=False, default_factory=OrderedDict)
     _received: set[str] = field(init=False, default_factory=set)
     _orphans_until: dt.datetime | None = field(init=False, default=None)
     _filtered: bool = field(init=False)
@@ -208,7 +208,7 @@ class Hunt:
     @property
     def prefilter(self) -> Prefilter | None:
         """The byte prefilter for these detections, with masks in the order :meth:`add` expects."""
-        return prefilter_for(d.prefilter_hints for d in self.detections)
+        return prefilter_for(d.hints for d in self.detections)
 
     def add(self, event: Event, mask: int | None = None) -> None:
         """Evaluate one event against every question — or only those in ``mask`` (from the prefilter)."""
@@ -233,6 +233,8 @@ class Hunt:
                 self.answers[qid].put(audit_id, Match.of(event, final=False))
             if added:
                 self._provisional[audit_id] = added
+                if len(self._provisional) > OVERFLOW_IDS:  # logged at RequestReceived only: they stay answers
+                    self._provisional.popitem(last=False)
             return
         if self.track_orphans:
             self._note_orphan(event, hits)
