@@ -1,5 +1,6 @@
 """Hunting a log cut into parts in several processes gives exactly the answers of one pass."""
 
+import gzip
 import json
 import random
 from pathlib import Path
@@ -107,6 +108,12 @@ def test_parts_merge_to_the_single_pass_answer(tmp_path: Path, seed: int, reques
     assert merged["questions"] == single["questions"]
     assert merged["input"] == single["input"]
     assert len(plan([log], part_size)) >= 1
+    packed = log.with_suffix(".log.gz")
+    packed.write_bytes(gzip.compress(log.read_bytes()))
+    gz_stats = ReadStats()
+    from_gzip = as_document(hunt_paths([packed], gz_stats, workers=2, part_size=part_size), gz_stats)
+    assert from_gzip["questions"] == single["questions"]
+    assert from_gzip["input"] | {"issues": []} == single["input"] | {"issues": []}
 
 
 def test_bad_lines_keep_their_line_numbers_across_parts(tmp_path: Path) -> None:
@@ -118,6 +125,12 @@ def test_bad_lines_keep_their_line_numbers_across_parts(tmp_path: Path) -> None:
     hunt_paths([log], stats, workers=2, part_size=2000)
     assert stats.bad_lines == 1
     assert [issue.line for issue in stats.issues] == [151]
+    packed = tmp_path / "audit.log.1.gz"
+    packed.write_bytes(gzip.compress(log.read_bytes()))
+    log.unlink()
+    stats = ReadStats()
+    hunt_paths([packed], stats, workers=2, part_size=2000)
+    assert [(issue.path, issue.line) for issue in stats.issues] == [(str(packed), 151)]
 
 
 def test_requests_beyond_the_limit_are_counted_once_not_kept(tmp_path: Path) -> None:

@@ -1,17 +1,21 @@
-"""Hunt over large logs on every core: the files are cut into parts at line boundaries, each part is hunted in
-its own process, and the parts' answers are folded in log order with :meth:`Hunt.merge` — which gives the
+"""Hunt over large logs on every core: the input is cut into pieces at line boundaries, each piece is hunted in
+its own process, and the pieces' answers are folded in log order with :meth:`Hunt.merge` — which gives the
 answers of one pass over the whole log (stages of a request that straddle a cut are joined on ``auditID``).
 
-Plain files are cut every ``PART_SIZE`` bytes; a gzip file or a JSON document is one part (a gzip stream can
-only be read from its start), so a rotated set of compressed files is spread over the cores file by file.
+A plain file is cut every ``PART_SIZE`` bytes and each worker reads its own range. A gzip stream can only be
+read from its start, so it is decompressed here (in a thread: zlib releases the GIL) and its lines are handed
+to the workers in pieces of ``PART_SIZE`` bytes; decompression and parsing then run side by side. A JSON
+document (a pretty-printed export) is one piece. Only a few pieces are in flight at a time, so memory stays
+flat whatever the input's size.
 """
 
 import dataclasses
 import gc
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 from kubeward.audit.events.detections import BY_ID, DETECTIONS, Detection
@@ -20,9 +24,12 @@ from kubeward.audit.events.model import Event
 from kubeward.audit.events.reader import ReadStats, block_events, blocks, expand, read_blocks
 
 PART_SIZE = 96 << 20
-"""Bytes of plain log per part: large enough to amortize a process's start, small enough to balance cores."""
+"""Bytes of log per piece: large enough to amortize handing it over, small enough to balance the cores."""
 
+_BLOCK = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
+
+_Result = tuple[Hunt, ReadStats]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,9 +55,8 @@ def plan(paths: Sequence[Path], part_size: int = PART_SIZE) -> list[Part]:
                 cuts = [0]
                 for offset in range(part_size, size, part_size):
                     raw.seek(offset)
-                    line_end = raw.readline()
-                    cut = offset + len(line_end)
-                    if cut < size and cut > cuts[-1]:
+                    cut = offset + len(raw.readline())
+                    if cuts[-1] < cut < size:
                         cuts.append(cut)
         except OSError:
             parts.append(Part(path))  # the worker reports why it cannot be read
@@ -59,23 +65,51 @@ def plan(paths: Sequence[Path], part_size: int = PART_SIZE) -> list[Part]:
     return parts
 
 
-def _hunt_part(part: Part, detection_ids: tuple[str, ...], where: HuntFilter, limit: int) -> tuple[Hunt, ReadStats]:
-    """One part in one process; the cyclic GC is paused as in :func:`~kubeward.audit.events.hunt.hunt`."""
-    state = Hunt(tuple(BY_ID[i] for i in detection_ids), where, track_orphans=True, limit=limit)
+def _new_state(detection_ids: tuple[str, ...], where: HuntFilter, limit: int) -> Hunt:
+    gc.disable()  # as in hunt(): millions of short-lived acyclic objects; reference counting frees them
+    return Hunt(tuple(BY_ID[i] for i in detection_ids), where, track_orphans=True, limit=limit)
+
+
+def _hunt_part(part: Part, detection_ids: tuple[str, ...], where: HuntFilter, limit: int) -> _Result:
+    """One part of a plain file (or a whole file), read by the worker itself."""
+    state = _new_state(detection_ids, where, limit)
     stats = ReadStats()
-    gc.disable()
-    _feed(state, _part_blocks(part, stats, state))
+    prefilter = state.prefilter
+    if part.end is None:
+        _feed(state, read_blocks([part.path], stats, prefilter))
+    else:
+        stats.files += part.start == 0
+        _feed(
+            state,
+            (
+                block_events(part.path, first, b, stats, prefilter)
+                for first, b in blocks(part.path, stats, part.start, part.end)
+            ),
+        )
     return state, stats
 
 
-def _part_blocks(part: Part, stats: ReadStats, state: Hunt) -> Iterator[tuple[list[Event], list[int] | None]]:
+def _hunt_piece(
+    path: Path, first: int, data: bytes, detection_ids: tuple[str, ...], where: HuntFilter, limit: int
+) -> _Result:
+    """Whole lines of a decompressed stream, numbered from ``first``."""
+    state = _new_state(detection_ids, where, limit)
+    stats = ReadStats()
     prefilter = state.prefilter
-    if part.end is None:
-        yield from read_blocks([part.path], stats, prefilter)
-        return
-    stats.files += part.start == 0
-    for first, block in blocks(part.path, stats, part.start, part.end):
-        yield block_events(part.path, first, block, stats, prefilter)
+    _feed(state, (block_events(path, number, block, stats, prefilter) for number, block in _split(first, data)))
+    return state, stats
+
+
+def _split(first: int, data: bytes) -> Iterator[tuple[int, bytes]]:
+    """``data`` (whole lines) in blocks of about ``_BLOCK`` bytes, each with the number of its first line."""
+    start = 0
+    while start < len(data):
+        cut = data.find(b"\n", min(start + _BLOCK, len(data) - 1))
+        end = len(data) if cut < 0 else cut + 1
+        block = data[start:end]
+        yield first, block
+        first += block.count(b"\n")
+        start = end
 
 
 def _feed(state: Hunt, stream: Iterator[tuple[list[Event], list[int] | None]]) -> None:
@@ -86,6 +120,22 @@ def _feed(state: Hunt, stream: Iterator[tuple[list[Event], list[int] | None]]) -
         else:
             for event, mask in zip(events, masks, strict=True):
                 state.add(event, mask)
+
+
+def _pieces(path: Path, stats: ReadStats, size: int) -> Iterator[tuple[int, bytes]]:
+    """A compressed file's lines in pieces of about ``size`` bytes; decompression problems go to ``stats``."""
+    pending: list[bytes] = []
+    pending_size, first = 0, 1
+    for number, block in blocks(path, stats):
+        if not pending:
+            first = number
+        pending.append(block)
+        pending_size += len(block)
+        if pending_size >= size:
+            yield first, b"".join(pending)
+            pending, pending_size = [], 0
+    if pending:
+        yield first, b"".join(pending)
 
 
 def hunt_paths(
@@ -101,26 +151,63 @@ def hunt_paths(
     where = where or HuntFilter()
     workers = workers or os.cpu_count() or 1
     parts = plan(paths, part_size)
-    ids = tuple(d.id for d in detections)
-    if workers == 1 or len(parts) <= 1:
+    if workers == 1 or _total_size(parts) < part_size:
         return _sequential(paths, stats, detections, where, limit)
-    context = multiprocessing.get_context("fork")
+    ids = tuple(d.id for d in detections)
     merged: Hunt | None = None
     offsets: dict[Path, int] = {}
-    with ProcessPoolExecutor(max_workers=min(workers, len(parts)), mp_context=context) as pool:
-        for part, (state, part_stats) in zip(
-            parts,
-            pool.map(_hunt_part, parts, [ids] * len(parts), [where] * len(parts), [limit] * len(parts)),
-            strict=True,
-        ):
-            stats.merge(part_stats, offsets.get(part.path, 0))
-            offsets[part.path] = offsets.get(part.path, 0) + part_stats.lines
-            if merged is None:
-                merged = state
-            else:
-                merged.merge(state)
-    assert merged is not None
-    return merged
+    in_flight: deque[tuple[Path, bool, Future[_Result]]] = deque()
+
+    def fold() -> None:
+        nonlocal merged
+        path, numbered, future = in_flight.popleft()
+        state, part_stats = future.result()
+        stats.merge(part_stats, 0 if numbered else offsets.get(path, 0))
+        offsets[path] = offsets.get(path, 0) + part_stats.lines
+        if merged is None:
+            merged = state
+        else:
+            merged.merge(state)
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        for part in parts:
+            if part.end is None and _is_gzip(part.path):
+                stats.files += 1
+                for first, data in _pieces(part.path, stats, part_size):
+                    in_flight.append(
+                        (part.path, True, pool.submit(_hunt_piece, part.path, first, data, ids, where, limit))
+                    )
+                    while len(in_flight) > workers + 1:
+                        fold()
+                continue
+            in_flight.append((part.path, False, pool.submit(_hunt_part, part, ids, where, limit)))
+            while len(in_flight) > workers + 1:
+                fold()
+        while in_flight:
+            fold()
+    return merged if merged is not None else Hunt(detections, where, limit=limit)
+
+
+def _is_gzip(path: Path) -> bool:
+    try:
+        with path.open("rb") as raw:
+            return raw.read(2) == _GZIP_MAGIC
+    except OSError:
+        return False
+
+
+def _total_size(parts: Sequence[Part]) -> int:
+    """Bytes to read (gzip counted at ten times its size, about what audit logs expand to): below one part's
+    size, processes cost more than they save.
+    """
+    total = 0
+    for part in parts:
+        try:
+            size = (part.end if part.end is not None else part.path.stat().st_size) - part.start
+        except OSError:
+            continue
+        total += size * 10 if part.end is None and _is_gzip(part.path) else size
+    return total
 
 
 def _sequential(
