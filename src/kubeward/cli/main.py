@@ -19,6 +19,7 @@ from kubeward.checks.rule import OBJECTIVE_ORDER, Severity
 from kubeward.cli.audit import audit as audit_cli
 from kubeward.cli.errors import LiveError
 from kubeward.cli.harden import harden as harden_cli
+from kubeward.cli.kubeconfig import kubeconfig as kubeconfig_cli
 from kubeward.cli.options import SEVERITY_CHOICES, KubeFlags, input_options, kube_options
 from kubeward.cli.rbac import rbac as rbac_cli
 from kubeward.inventory.builder import InventoryBuilder
@@ -364,6 +365,7 @@ def baseline_create(
 cli.add_command(rbac_cli)
 cli.add_command(audit_cli)
 cli.add_command(harden_cli)
+cli.add_command(kubeconfig_cli)
 
 
 def main() -> None:
