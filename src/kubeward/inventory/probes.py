@@ -52,7 +52,7 @@ class TlsFacts(msgspec.Struct, frozen=True, omit_defaults=True):
     error: str = ""
 
 
-class Vantage(msgspec.Struct, frozen=True, omit_defaults=True):
+class Vantage(msgspec.Struct, frozen=True):
     """Where the probes ran from: exposure is relative to it."""
 
     host: str
