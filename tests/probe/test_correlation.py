@@ -96,3 +96,28 @@ def test_apiserver_probe_rules(tmp_path: Path, start: Start) -> None:
     base = f"Endpoint/https://127.0.0.1:{running.port}"
     assert ("fail", f"{base}/api/v1/namespaces") in verdicts(run_rule(probed, "KW-PROBE-001"))
     assert ("pass", f"{base}/version") in verdicts(run_rule(probed, "KW-PROBE-001"))
+
+
+def test_scan_probe_end_to_end(tmp_path: Path, start: Start) -> None:
+    import json
+
+    from click.testing import CliRunner
+    from tests.support.inventories import write_files
+
+    from kubeward.cli.main import cli
+
+    write_files(tmp_path / "in", apiserver_files("command", ["--anonymous-auth=false"]))
+    running = start(exposure.apiserver("forbidden"))
+    result = CliRunner().invoke(
+        cli,
+        ["scan", str(tmp_path / "in"), "--probe", "-s", f"https://127.0.0.1:{running.port}", "-o", "json"],
+        catch_exceptions=False,
+    )
+    report = json.loads(result.stdout)
+    failed = {
+        (f["rule_id"], f["resource"]["name"].rsplit("/", 1)[-1]) for f in report["findings"] if f["status"] == "fail"
+    }
+    assert ("KW-PROBE-008", "namespaces") in failed or any(rule == "KW-PROBE-008" for rule, _ in failed)
+    assert ("KW-PROBE-002", "namespaces") in failed
+    assert not any(rule == "KW-PROBE-001" for rule, _ in failed)
+    assert all(method == "GET" for method, _ in running.requests)
