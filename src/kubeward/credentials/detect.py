@@ -17,8 +17,9 @@ import yaml
 
 from kubeward.inputs.safeload import LoadError, load_yaml
 
-_WORDS = (b"clusters", b"users")
-_TOP_KEY = re.compile(rb'(?m)(?:^[ \t]*|")(?:clusters|users|contexts)"?[ \t]*:')
+# A kubeconfig has clusters and users (or contexts); one with kind: Config may have fewer.
+_KEYS = (b"clusters:", b'"clusters"', b"users:", b'"users"')
+_TOP_KEY = re.compile(rb'(?m)^[ \t]*"?(?:clusters|users|contexts)"?[ \t]*:|"(?:clusters|users)"[ \t]*:')
 _STRONG = re.compile(rb"(?m)^[ \t]*[\"']?kind[\"']?[ \t]*:[ \t]*[\"']?Config\b|current-context")
 # A base64 run, possibly wrapped over lines (``base64`` wraps at 76): continuation lines must be
 # nothing but base64, so the next YAML key is never glued on.
@@ -44,8 +45,15 @@ _NEEDLES = tuple(
 
 
 def plain_candidate(data: bytes) -> bool:
-    """True when ``data`` may be a kubeconfig in YAML or JSON."""
-    return any(word in data for word in _WORDS) and _TOP_KEY.search(data) is not None
+    """True when ``data`` may be a kubeconfig in YAML or JSON: substring tests first (fast), the
+    top-level-key regex only when they pass.
+    """
+    if not any(map(data.__contains__, _KEYS)):
+        return False
+    has_clusters = b"clusters" in data
+    if not (has_clusters and (b"users" in data or b"contexts" in data)) and _STRONG.search(data) is None:
+        return False
+    return _TOP_KEY.search(data) is not None
 
 
 def strongly_kubeconfig(data: bytes) -> bool:
@@ -57,7 +65,7 @@ def strongly_kubeconfig(data: bytes) -> bool:
 
 def base64_candidate(data: bytes) -> bool:
     """True when ``data`` may hold a base64-encoded kubeconfig."""
-    return any(needle in data for needle in _NEEDLES)
+    return any(map(data.__contains__, _NEEDLES))
 
 
 @dataclass(frozen=True)

@@ -121,8 +121,7 @@ class KubeconfigScanner:
                     level="warning",
                 )
                 return
-            with os.fdopen(fd, "rb", closefd=False) as handle:
-                data = handle.read(self.max_bytes + 1)
+            data = _read_all(fd, info.st_size, self.max_bytes)
         except OSError as exc:
             self.result.stats.unreadable += 1
             self._issue(path, f"cannot read: {exc.strerror or exc}")
@@ -132,6 +131,8 @@ class KubeconfigScanner:
         self.result.stats.bytes += len(data)
         if b"\0" in data[:_BINARY_SNIFF]:
             self.result.stats.binary += 1
+            return
+        if not (detect.plain_candidate(data) or detect.base64_candidate(data)):
             return
         source = KubeconfigSource(
             kind="file",
@@ -236,6 +237,19 @@ class KubeconfigScanner:
                 level="warning" if level == "warning" else "error",
             )
         )
+
+
+def _read_all(fd: int, size: int, cap: int) -> bytes:
+    """Read a regular file through its descriptor: one ``read`` for the usual small file."""
+    chunks = [os.read(fd, min(size, cap) + 1)]
+    total = len(chunks[0])
+    while chunks[-1] and total <= cap and total < size:
+        chunk = os.read(fd, cap + 1 - total)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 def tracked_files_abs(repo: Path) -> Iterator[str]:
