@@ -2,11 +2,11 @@
 
     python benchmarks/probe/run.py [--endpoints 256] [--concurrency 64]
 
-Starts one real server per endpoint on 127.0.0.1 (a quarter each: API server with anonymous on but
-forbidden over TLS, kubelet with Webhook over TLS, the read-only port over plain HTTP, an API server that
-lets anonymous requests read over TLS), then times the CLI (a subprocess, interpreter start included) probing one URL on each, with
-and without the per-port TLS version checks (4 extra handshakes per TLS port). Target (issue 6
-item 6): <= 10 s on 2 cores. Not a timed test: it prints, it does not assert.
+Starts one real server per endpoint on 127.0.0.1 (a quarter each: API server with anonymous on
+but forbidden over TLS, kubelet with Webhook over TLS, the read-only port over plain HTTP, an API
+server that lets anonymous requests read, over TLS), then times the CLI (a subprocess, interpreter
+start included) probing one URL on each, with and without the per-port TLS version checks (4 extra
+handshakes per TLS port). Target (issue 6 item 6): <= 10 s on 2 cores. Not a timed test: it prints, it does not assert.
 """
 
 from __future__ import annotations
