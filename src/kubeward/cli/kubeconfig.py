@@ -15,7 +15,9 @@ from kubeward.checks.rule import Severity
 from kubeward.cli.options import SEVERITY_CHOICES
 from kubeward.credentials.scan import DEFAULT_MAX_BYTES, CredentialScan, scan_kubeconfigs
 from kubeward.inventory.builder import InventoryBuilder
+from kubeward.inventory.credentials import AccessFacts
 from kubeward.inventory.model import InputRecord, Target
+from kubeward.kube.kubeconfig import Kubeconfig
 from kubeward.report.exit_codes import decide_exit
 from kubeward.report.model import OUTPUT_FORMATS
 from kubeward.report.render import render_report
@@ -61,6 +63,15 @@ def kubeconfig() -> None:
     help="Ignore file (default: ./.kubewardignore.yaml if present).",
 )
 @click.option("--show-suppressed", is_flag=True, help="List suppressed findings in table and markdown output.")
+@click.option(
+    "--check-access",
+    is_flag=True,
+    help=(
+        "Ask each reachable cluster what each context's embedded credential may do (one "
+        "SelfSubjectRulesReview per context; exec plugins are never run, referenced files never read)."
+    ),
+)
+@click.option("--request-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, metavar="SECONDS")
 def scan_command(
     paths: tuple[str, ...],
     demo: bool,
@@ -71,6 +82,8 @@ def scan_command(
     fail_on: str | None,
     ignore_file: str | None,
     show_suppressed: bool,
+    check_access: bool,
+    request_timeout: float,
 ) -> None:
     """Find kubeconfigs in PATHs (files, folders, git repositories with their history; any file
     name, also base64-embedded in CI files) and report their credential hygiene.
@@ -89,7 +102,14 @@ def scan_command(
     builder = InventoryBuilder(Target(kind="demo" if demo and not paths else "offline", name=name))
     scans: list[CredentialScan] = []
     if paths:
-        scans.append(scan_kubeconfigs(paths, max_bytes=max_file_size, history=not no_history))
+        access = None
+        if check_access:
+            from kubeward.credentials.access import check_access as checker
+
+            def access(path: str, config: Kubeconfig) -> tuple[AccessFacts, ...]:
+                return checker(path, config, request_timeout)
+
+        scans.append(scan_kubeconfigs(paths, max_bytes=max_file_size, history=not no_history, access=access))
     if demo:
         root = demo_kubeconfigs()
         display = _relative_to(root, f"{DEMO_NAME}/kubeconfigs")

@@ -14,6 +14,7 @@ from cryptography.x509.oid import NameOID
 
 from kubeward.credentials.fingerprint import fingerprint, token_facts
 from kubeward.inventory.credentials import (
+    AccessFacts,
     CertificateFacts,
     ClusterFacts,
     ContextFacts,
@@ -88,7 +89,7 @@ def _user_facts(name: str, user: UserEntry) -> UserFacts:
     )
 
 
-def record_from(config: Kubeconfig, source: KubeconfigSource) -> KubeconfigRecord:
+def record_from(config: Kubeconfig, source: KubeconfigSource, access: tuple[AccessFacts, ...] = ()) -> KubeconfigRecord:
     """Facts of one parsed kubeconfig."""
     return KubeconfigRecord(
         source=source,
@@ -107,16 +108,21 @@ def record_from(config: Kubeconfig, source: KubeconfigSource) -> KubeconfigRecor
             for name, c in config.contexts.items()
         ),
         current_context=config.current_context,
+        access=access,
     )
 
 
-def parse_record(text: bytes, source: KubeconfigSource) -> KubeconfigRecord:
-    """Parse ``text`` (one kubeconfig document) into a record; raises ``KubeconfigError`` when malformed.
+def parse_config(text: bytes, source: KubeconfigSource) -> Kubeconfig:
+    """Parse ``text`` (one kubeconfig document); raises ``KubeconfigError`` when malformed.
 
-    ``origin`` only serves to resolve relative paths, which are named in findings but never read.
+    The origin only serves to resolve relative paths, which are named in findings but never read.
     """
-    config = parse_kubeconfig(text, source.path if source.kind == "file" else os.path.join(os.sep, source.path))
-    return record_from(config, source)
+    return parse_kubeconfig(text, source.path if source.kind == "file" else os.path.join(os.sep, source.path))
+
+
+def parse_record(text: bytes, source: KubeconfigSource) -> KubeconfigRecord:
+    """Parse ``text`` into a record; raises ``KubeconfigError`` when malformed."""
+    return record_from(parse_config(text, source), source)
 
 
 def now_utc() -> dt.datetime:

@@ -13,15 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kubeward.credentials import detect, git
-from kubeward.credentials.facts import parse_record
+from kubeward.credentials.facts import parse_config, record_from
 from kubeward.inputs.safeload import LoadError
-from kubeward.inventory.credentials import KubeconfigRecord, KubeconfigSource
+from kubeward.inventory.credentials import AccessFacts, KubeconfigRecord, KubeconfigSource
 from kubeward.inventory.model import InputIssue
-from kubeward.kube.kubeconfig import KubeconfigError
+from kubeward.kube.kubeconfig import Kubeconfig, KubeconfigError
 
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 _BINARY_SNIFF = 8192
 _VCS_DIRS = frozenset({".git", ".hg", ".svn"})
+AccessChecker = Callable[[str, Kubeconfig], tuple[AccessFacts, ...]]
 
 
 @dataclass
@@ -49,8 +50,15 @@ class CredentialScan:
 class KubeconfigScanner:
     """Walks paths; ``display`` maps real paths to the names reports show."""
 
-    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES, display: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        display: Callable[[str], str] | None = None,
+        access: AccessChecker | None = None,
+    ) -> None:
+        """``access``, when given, is asked what each context of a kubeconfig file on disk may do."""
         self.max_bytes = max_bytes
+        self._access = access
         self._display = display or (lambda path: path)
         self.result = CredentialScan()
 
@@ -140,13 +148,14 @@ class KubeconfigScanner:
             mode=stat.S_IMODE(info.st_mode),
             tracked=os.path.abspath(path) in tracked,
         )
-        self._content(data, source, report_errors=explicit)
+        self._content(data, source, report_errors=explicit, origin=path)
 
     # --- content --------------------------------------------------------------------------------
 
-    def _content(self, data: bytes, source: KubeconfigSource, *, report_errors: bool) -> None:
+    def _content(self, data: bytes, source: KubeconfigSource, *, report_errors: bool, origin: str = "") -> None:
         if detect.plain_candidate(data):
-            self._documents(data, source, report_errors=report_errors or detect.strongly_kubeconfig(data))
+            strong = report_errors or detect.strongly_kubeconfig(data)
+            self._documents(data, source, report_errors=strong, origin=origin)
         if detect.base64_candidate(data):
             for found in detect.embedded_kubeconfigs(data):
                 embedded = KubeconfigSource(
@@ -161,7 +170,7 @@ class KubeconfigScanner:
                 )
                 self._documents(found.data, embedded, report_errors=True)
 
-    def _documents(self, data: bytes, source: KubeconfigSource, *, report_errors: bool) -> None:
+    def _documents(self, data: bytes, source: KubeconfigSource, *, report_errors: bool, origin: str = "") -> None:
         try:
             documents = detect.kubeconfig_documents(data)
         except LoadError as exc:
@@ -181,9 +190,14 @@ class KubeconfigScanner:
                 document=doc.index,
             )
             try:
-                self.result.records.append(parse_record(doc.text, where))
+                config = parse_config(doc.text, where)
             except KubeconfigError as exc:
                 self._issue(where.describe(), f"malformed kubeconfig: {_without_origin(str(exc))}")
+                continue
+            access: tuple[AccessFacts, ...] = ()
+            if self._access is not None and origin and doc.index == 0 and where.kind == "file":
+                access = self._access(origin, config)
+            self.result.records.append(record_from(config, where, access))
 
     # --- history --------------------------------------------------------------------------------
 
@@ -279,6 +293,7 @@ def scan_kubeconfigs(
     max_bytes: int = DEFAULT_MAX_BYTES,
     history: bool = True,
     display: Callable[[str], str] | None = None,
+    access: AccessChecker | None = None,
 ) -> CredentialScan:
     """Scan ``paths`` for kubeconfigs."""
-    return KubeconfigScanner(max_bytes, display).scan(paths, history=history)
+    return KubeconfigScanner(max_bytes, display, access).scan(paths, history=history)
