@@ -179,7 +179,9 @@ def scan(
     PATH may be static pod manifests, kubelet config files and drop-ins, systemd units and
     kubeadm-flags.env, k3s/RKE2 config.yaml, kubeadm configuration, 'kubectl get -o yaml|json'
     dumps, or EKS/GKE/AKS cluster descriptions; folders are walked and file types detected from
-    their content.
+    their content. --kubeconfigs adds the credential section (kubeconfigs found under those paths);
+    --probe probes the scanned cluster's endpoints without credentials and correlates the answers
+    with the configuration.
     """
     started = now()
     try:
