@@ -204,3 +204,18 @@ def test_cli_exit_codes_and_demo(tmp_path: Path) -> None:
     (clean / "config").write_text(exec_only)
     os.chmod(clean / "config", stat.S_IRUSR | stat.S_IWUSR)
     assert runner.invoke(cli, ["kubeconfig", "scan", str(clean), "--fail-on", "info"]).exit_code == 0
+
+
+def test_demo_reports_validate_against_the_json_and_sarif_schemas() -> None:
+    import jsonschema
+    from tests.support.sarif_schema import sarif_schema_path
+
+    runner = CliRunner()
+    schema_path = Path(__file__).resolve().parents[2] / "src" / "kubeward" / "report" / "schema" / "report-v1.json"
+    report = json.loads(runner.invoke(cli, ["kubeconfig", "scan", "--demo", "-o", "json"]).stdout)
+    jsonschema.validate(report, json.loads(schema_path.read_text()))
+    log = json.loads(runner.invoke(cli, ["kubeconfig", "scan", "--demo", "-o", "sarif"]).stdout)
+    validator = jsonschema.Draft4Validator(json.loads(sarif_schema_path().read_text(encoding="utf-8")))
+    assert [e.message for e in validator.iter_errors(log)] == []
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]}
+    assert "demo/kubeconfigs/admin-masters.conf" in uris

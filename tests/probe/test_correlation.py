@@ -114,6 +114,10 @@ def test_scan_probe_end_to_end(tmp_path: Path, start: Start) -> None:
         catch_exceptions=False,
     )
     report = json.loads(result.stdout)
+    import jsonschema
+
+    schema = Path(__file__).resolve().parents[2] / "src" / "kubeward" / "report" / "schema" / "report-v1.json"
+    jsonschema.validate(report, json.loads(schema.read_text()))
     failed = {
         (f["rule_id"], f["resource"]["name"].rsplit("/", 1)[-1]) for f in report["findings"] if f["status"] == "fail"
     }
