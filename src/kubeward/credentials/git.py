@@ -8,6 +8,7 @@ turn out to be kubeconfigs, ``git log --find-object`` names the commits that add
 """
 
 import subprocess
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,18 +110,56 @@ def history_blobs(repo: Path, max_bytes: int, stats: HistoryStats) -> Iterator[B
     if not blobs:
         return
     stats.blobs += len(blobs)
-    contents = _git(repo, "cat-file", "--batch", stdin="\n".join(blobs).encode() + b"\n")
-    offset = 0
-    while offset < len(contents):
-        end = contents.index(b"\n", offset)
-        header = contents[offset:end].split()
-        offset = end + 1
-        if len(header) != 3:
-            break
-        size = int(header[2])
-        sha = header[0].decode()
-        yield Blob(sha=sha, path=paths.get(sha, ""), data=contents[offset : offset + size])
-        offset += size + 1
+    for sha, data in _cat_blobs(repo, blobs):
+        yield Blob(sha=sha, path=paths.get(sha, ""), data=data)
+
+
+def _cat_blobs(repo: Path, blobs: list[str]) -> Iterator[tuple[str, bytes]]:
+    """Stream blob contents from one ``git cat-file --batch``: memory for one blob at a time.
+
+    A thread feeds the object names so the pipe cannot deadlock; a timer kills git if the whole
+    stream takes longer than ``GIT_TIMEOUT``.
+    """
+    try:
+        process = subprocess.Popen(
+            ["git", "-C", str(repo), "cat-file", "--batch"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed") from exc
+    assert process.stdin is not None and process.stdout is not None
+    stdin, stdout = process.stdin, process.stdout
+
+    def feed() -> None:
+        try:
+            for sha in blobs:
+                stdin.write(sha.encode() + b"\n")
+            stdin.close()
+        except OSError:
+            return
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    timer = threading.Timer(GIT_TIMEOUT, process.kill)
+    timer.start()
+    try:
+        for _ in blobs:
+            header = stdout.readline().split()
+            if len(header) != 3:
+                if process.poll() is not None and process.returncode:
+                    raise GitError("git cat-file failed or timed out")
+                continue  # "<sha> missing"
+            size = int(header[2])
+            data = stdout.read(size)
+            stdout.read(1)  # the newline after each object
+            yield header[0].decode(), data
+    finally:
+        timer.cancel()
+        process.kill()
+        process.wait()
+        writer.join(timeout=1)
 
 
 def blob_commits(repo: Path, sha: str) -> tuple[str, str]:
