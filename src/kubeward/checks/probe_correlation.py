@@ -38,14 +38,14 @@ def _host_port(url: str) -> tuple[str, str]:
 
 
 def _apiserver_for(ctx: RuleContext, host: str) -> EffectiveApiServer | None:
+    """The API server with this advertise address, else the only one of the inputs (``scan --probe``
+    probes the scanned cluster's server), else None (several, none matching: not correlated).
+    """
     apis = ctx.analysis.apiservers
-    target_host = urlsplit(ctx.inventory.target.server).hostname if ctx.inventory.target.server else None
     for api in apis:
         if api.flag("advertise-address").value == host:
             return api
-    if len(apis) == 1 and (target_host is None or target_host == host or len(apis) == 1):
-        return apis[0]
-    return None
+    return apis[0] if len(apis) == 1 else None
 
 
 def _kubelet_for(ctx: RuleContext, host: str) -> EffectiveKubelet | None:

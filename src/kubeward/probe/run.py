@@ -43,7 +43,9 @@ def _utc() -> str:
 def _probe_one(request: Request, timeout: float) -> tuple[EndpointProbe, Answer]:
     endpoint = request.endpoint
     if request.scheme == "auto":
-        answer = get(request.host, request.port, endpoint.path, tls=True, timeout=timeout)
+        answer = get(request.host, request.port, endpoint.path, tls=True, timeout=timeout, tls12=True)
+        if answer.tls_error and "VERSION" in answer.tls_error.upper() and not answer.plain_http_on_tls_port:
+            answer = get(request.host, request.port, endpoint.path, tls=True, timeout=timeout)  # TLS 1.3 only
         if answer.plain_http_on_tls_port:
             plain = get(request.host, request.port, endpoint.path, tls=False, timeout=timeout)
             url = request.url.replace("https://", "http://", 1)

@@ -40,6 +40,10 @@ def unverified_context() -> ssl.SSLContext:
 
 
 _CONTEXT = unverified_context()
+# For etcd: with TLS 1.2 a server that requires a client certificate refuses in the handshake itself,
+# while with TLS 1.3 the refusal arrives after it (and races with our request), so it is ambiguous.
+_TLS12_CONTEXT = unverified_context()
+_TLS12_CONTEXT.maximum_version = ssl.TLSVersion.TLSv1_2
 
 
 def _is_ip(host: str) -> bool:
@@ -50,7 +54,7 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def get(host: str, port: int, path: str, *, tls: bool, timeout: float) -> Answer:
+def get(host: str, port: int, path: str, *, tls: bool, timeout: float, tls12: bool = False) -> Answer:
     """GET ``path`` without credentials; every socket operation is bounded by what is left of ``timeout``."""
     started = time.monotonic()
     deadline = started + timeout
@@ -75,7 +79,8 @@ def get(host: str, port: int, path: str, *, tls: bool, timeout: float) -> Answer
         if tls:
             try:
                 raw.settimeout(left())
-                sock = _CONTEXT.wrap_socket(raw, server_hostname=None if _is_ip(host) else host)
+                context = _TLS12_CONTEXT if tls12 else _CONTEXT
+                sock = context.wrap_socket(raw, server_hostname=None if _is_ip(host) else host)
             except ssl.SSLError as exc:
                 wrong = "WRONG_VERSION_NUMBER" in str(exc) or "record layer failure" in str(exc)
                 return Answer(
