@@ -219,3 +219,15 @@ def test_demo_reports_validate_against_the_json_and_sarif_schemas() -> None:
     assert [e.message for e in validator.iter_errors(log)] == []
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]}
     assert "demo/kubeconfigs/admin-masters.conf" in uris
+
+
+def test_scan_kubeconfigs_option_adds_the_credential_section(corpus: Corpus) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["scan", "--demo", "hardened", "--kubeconfigs", str(corpus.files["admin-masters.conf"]), "-o", "json"],
+        catch_exceptions=False,
+    )
+    report = json.loads(result.stdout)
+    assert ("KW-CRED-006", "fail") in {(f["rule_id"], f["status"]) for f in report["findings"]}
+    for secret in corpus.secrets:
+        assert secret not in result.stdout
