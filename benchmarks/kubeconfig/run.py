@@ -87,10 +87,42 @@ def timed(argv: list[str]) -> tuple[float, subprocess.CompletedProcess[bytes]]:
     return time.perf_counter() - started, done
 
 
+def history(root: Path) -> None:
+    """Commit the tree, delete three kubeconfigs, and time the scan with git history."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@x", "GIT_COMMITTER_NAME": "b"}
+    env["GIT_COMMITTER_EMAIL"] = "b@x"
+
+    def git(*argv: str) -> None:
+        subprocess.run(["git", "-C", str(root), *argv], check=True, capture_output=True, env=env)
+
+    started = time.perf_counter()
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-q", "-m", "tree")
+    deleted = sorted(root.rglob("settings-*"))[:3]
+    for path in deleted:
+        path.unlink()
+    git("add", "-A")
+    git("commit", "-q", "-m", "delete three kubeconfigs")
+    print(f"git: committed the tree and deleted 3 kubeconfigs in {time.perf_counter() - started:.1f} s")
+    scan_s, scan = timed([sys.executable, "-m", "kubeward.cli.main", "kubeconfig", "scan", str(root), "-o", "json"])
+    report = json.loads(scan.stdout)
+    in_history = {f["resource"]["name"].split("#")[0] for f in report["findings"] if "@" in f["resource"]["name"]}
+    print(
+        f"kubeward kubeconfig scan with git history: {scan_s:.2f} s, {len(in_history)} kubeconfigs found only "
+        f"in history ({scan.stderr.decode().strip().splitlines()[0]})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=50_000)
     parser.add_argument("--keep", help="generate into this folder and keep it")
+    parser.add_argument(
+        "--git",
+        action="store_true",
+        help="also commit the tree, delete 3 kubeconfigs in a second commit, and time a scan with history",
+    )
     args = parser.parse_args()
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="kubeward-kc-bench-"))
     try:
@@ -110,6 +142,8 @@ def main() -> None:
             f"(exit {scan.returncode}; {scan.stderr.decode().strip().splitlines()[0]})"
         )
         print(f"ratio kubeward / grep: {scan_s / grep_s:.1f}x")
+        if args.git:
+            history(root)
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
