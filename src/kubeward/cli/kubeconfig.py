@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import click
+import msgspec
 from rich.console import Console
 
 from kubeward.checks.catalog import load_rules
@@ -120,7 +121,9 @@ def scan_command(
             builder.add_input(InputRecord(path=record.source.describe(), detected="kubeconfig", documents=1))
         for issue in found.issues:
             builder.add_issue(issue)
-    inventory = builder.build()
+    built = builder.build()
+    # Only kubeconfigs were asked for: the cluster parts no input provided are not news here.
+    inventory = msgspec.structs.replace(built, collection=tuple(r for r in built.collection if r.status != "absent"))
     settings = ScanSettings(ignore_file=ignore, rule_ids=kubeconfig_rule_ids(), today=dt.date.today())
     report = analyze(inventory, settings, started)
     text = render_report(
@@ -145,6 +148,8 @@ def scan_command(
     )
     for issue in inventory.issues[:5]:
         stderr.print(f"kubeward: {issue.level}: {issue.describe()}")
+    if len(inventory.issues) > 5:
+        stderr.print(f"kubeward: ... and {len(inventory.issues) - 5} more input issue(s) (see the report)")
     sys.exit(decide_exit(report, Severity(fail_on) if fail_on else None))
 
 
