@@ -36,6 +36,11 @@ DEMO_NAME = "demo"
 HARDENED_DEMO = "hardened"
 
 
+def demo_kubeconfigs() -> Path:
+    """The demo's kubeconfigs: one file per credential-hygiene finding (fake credentials)."""
+    return Path(str(resources.files("kubeward") / "demo" / "kubeconfigs"))
+
+
 def demo_root(which: str = "vulnerable") -> Path:
     """A bundled example cluster: the kubeadm-style demo with the misconfigurations real clusters
     have, or (``hardened``) the same cluster configured as kubeward recommends.
@@ -60,6 +65,7 @@ class OfflineSources:
     paths: Sequence[str] = ()
     bundles: Sequence[str] = ()
     demo: bool | str | None = False  # True or "vulnerable": the demo; "hardened": the hardened example
+    kubeconfigs: Sequence[str] = ()  # files, folders or repositories searched for kubeconfigs (credential section)
 
     @property
     def empty(self) -> bool:
@@ -97,6 +103,7 @@ def load_inventory(sources: OfflineSources, kube: "KubeFlags", *, live_if_empty:
 
         builder = InventoryBuilder(live_target(kube))
         collect_live_into(kube, builder)
+        fill_kubeconfigs(sources, builder)
         return builder.build()
     builder = InventoryBuilder(offline_target(sources))
     fill_offline(sources, builder)
@@ -122,6 +129,30 @@ def fill_offline(sources: OfflineSources, builder: InventoryBuilder) -> None:
     if sources.demo:
         root = demo_root(str(sources.demo))
         OfflineCollector(builder, display=_relative_to(root, _demo_name(sources.demo))).load([str(root)])
+    fill_kubeconfigs(sources, builder)
+
+
+def fill_kubeconfigs(sources: OfflineSources, builder: InventoryBuilder) -> None:
+    """The credential section: kubeconfigs under ``--kubeconfigs`` paths, and the demo's own.
+
+    Kubeconfigs met among the offline PATHs (e.g. a node's admin.conf) are not judged here: node
+    kubeconfigs are meant to hold node credentials, and which folders hold user kubeconfigs is the
+    user's call (``--kubeconfigs``).
+    """
+    from kubeward.credentials.scan import scan_kubeconfigs
+
+    jobs: list[tuple[list[str], Callable[[str], str] | None]] = []
+    if sources.kubeconfigs:
+        jobs.append((list(sources.kubeconfigs), None))
+    if sources.demo and sources.demo != HARDENED_DEMO:
+        root = demo_kubeconfigs()
+        jobs.append(([str(root)], _relative_to(root, f"{DEMO_NAME}/kubeconfigs")))
+    for paths, display in jobs:
+        found = scan_kubeconfigs(paths, display=display)
+        for record in found.records:
+            builder.add_kubeconfig(record)
+        for issue in found.issues:
+            builder.add_issue(issue)
 
 
 def _relative_to(root: Path, prefix: str) -> Callable[[str], str]:

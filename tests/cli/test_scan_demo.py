@@ -17,7 +17,45 @@ from kubeward.cli.main import cli
 
 SCHEMA = Path(__file__).resolve().parents[2] / "src" / "kubeward" / "report" / "schema" / "report-v1.json"
 FAKE_SECRET = "ZmFrZS1kZW1vLXNlY3JldC1kby1ub3QtdXNl"
-SECRET_STRINGS = (FAKE_SECRET, base64.b64decode(FAKE_SECRET).decode(), "cGF5bWVudHM=")
+
+
+def _demo_kubeconfig_secrets() -> tuple[str, ...]:
+    """Every credential value in the demo kubeconfigs (tokens, passwords, keys, the CI blob)."""
+    import yaml
+
+    root = Path(__file__).resolve().parents[2] / "src" / "kubeward" / "demo" / "kubeconfigs"
+    found: list[str] = []
+
+    def collect(doc: dict) -> None:
+        for entry in doc.get("users") or []:
+            user = entry.get("user") or {}
+            for key in ("token", "password", "client-key-data"):
+                if user.get(key):
+                    found.append(user[key])
+            config = (user.get("auth-provider") or {}).get("config") or {}
+            found.extend(v for k, v in config.items() if k in ("refresh-token", "client-secret"))
+
+    for path in root.rglob("*"):
+        if not path.is_file() or path.name == "README.md":
+            continue
+        doc = yaml.safe_load(path.read_text())
+        if path.name == ".gitlab-ci.yml":
+            blob = doc["variables"]["KUBECONFIG_B64"]
+            found.append(blob[100:160])
+            collect(yaml.safe_load(base64.b64decode(blob)))
+        else:
+            collect(doc)
+    key_lines = [base64.b64decode(v).decode().splitlines()[1] for v in found if v.startswith("LS0t")]
+    return (*found, *key_lines)
+
+
+SECRET_STRINGS = (
+    FAKE_SECRET,
+    base64.b64decode(FAKE_SECRET).decode(),
+    "cGF5bWVudHM=",
+    *_demo_kubeconfig_secrets(),
+)
+assert len(SECRET_STRINGS) > 10
 
 # (rule, status, resource) of every non-pass verdict on the demo: the demo shows findings in every
 # control objective the seed catalog covers.
@@ -41,6 +79,29 @@ EXPECTED_DEMO = {
     ("KW-CRED-003", "fail", "Deployment/ci/gitlab-runner"),
     ("KW-CRED-003", "fail", "Deployment/monitoring/prometheus"),
     ("KW-CRED-004", "fail", "Secret/ci/deployer-token"),
+    ("KW-CRED-005", "fail", "Kubeconfig/demo/kubeconfigs/admin-masters.conf#user:kubernetes-admin"),
+    ("KW-CRED-006", "fail", "Kubeconfig/demo/kubeconfigs/admin-masters.conf#user:kubernetes-admin"),
+    ("KW-CRED-007", "fail", "Kubeconfig/demo/kubeconfigs/admin-masters.conf#user:kubernetes-admin"),
+    ("KW-CRED-008", "fail", "Kubeconfig/demo/kubeconfigs/.gitlab-ci.yml:2#user:ci-deploy-user"),
+    ("KW-CRED-008", "fail", "Kubeconfig/demo/kubeconfigs/dev/plain-http.yaml#user:dev-user"),
+    ("KW-CRED-008", "fail", "Kubeconfig/demo/kubeconfigs/teams/team-a.yaml#user:team-a"),
+    ("KW-CRED-008", "fail", "Kubeconfig/demo/kubeconfigs/teams/team-b.yaml#user:team-b"),
+    ("KW-CRED-009", "fail", "Kubeconfig/demo/kubeconfigs/ci/deployer-kubeconfig#user:ci-user"),
+    ("KW-CRED-010", "fail", "Kubeconfig/demo/kubeconfigs/old/basic-auth.yaml#user:legacy-user"),
+    ("KW-CRED-011", "fail", "Kubeconfig/demo/kubeconfigs/old/basic-auth.yaml#cluster:legacy"),
+    ("KW-CRED-012", "fail", "Kubeconfig/demo/kubeconfigs/dev/plain-http.yaml#cluster:dev"),
+    ("KW-CRED-013", "fail", "Kubeconfig/demo/kubeconfigs/sso/oidc-auth-provider.yaml#user:sso-user"),
+    ("KW-CRED-014", "fail", "Kubeconfig/demo/kubeconfigs/.gitlab-ci.yml:2#user:ci-deploy-user"),
+    ("KW-CRED-014", "fail", "Kubeconfig/demo/kubeconfigs/admin-masters.conf#user:kubernetes-admin"),
+    ("KW-CRED-014", "fail", "Kubeconfig/demo/kubeconfigs/ci/deployer-kubeconfig#user:ci-user"),
+    ("KW-CRED-014", "fail", "Kubeconfig/demo/kubeconfigs/dev/plain-http.yaml#user:dev-user"),
+    ("KW-CRED-014", "fail", "Kubeconfig/demo/kubeconfigs/old/basic-auth.yaml#user:legacy-user"),
+    ("KW-CRED-014", "fail", "Kubeconfig/demo/kubeconfigs/sso/oidc-auth-provider.yaml#user:sso-user"),
+    ("KW-CRED-014", "fail", "Kubeconfig/demo/kubeconfigs/teams/team-a.yaml#user:team-a"),
+    ("KW-CRED-014", "fail", "Kubeconfig/demo/kubeconfigs/teams/team-b.yaml#user:team-b"),
+    ("KW-CRED-016", "fail", "Kubeconfig/demo/kubeconfigs/teams/team-a.yaml#user:team-a"),
+    ("KW-CRED-016", "fail", "Kubeconfig/demo/kubeconfigs/teams/team-b.yaml#user:team-b"),
+    ("KW-CRED-018", "fail", "Kubeconfig/demo/kubeconfigs/.gitlab-ci.yml:2"),
     ("KW-KUBELET-001", "fail", "kubelet/worker-1"),
     ("KW-KUBELET-001", "fail", "kubelet/worker-2"),
     ("KW-KUBELET-002", "fail", "kubelet/worker-2"),
@@ -136,10 +197,15 @@ def demo_json(*extra: str, cwd: Path | None = None) -> dict:
     return json.loads(result.stdout)
 
 
+# KW-CRED-015 (kubeconfig file mode) depends on the mode the demo files were installed with (umask),
+# so the exact comparison leaves it out and test_demo_kubeconfig_modes checks it against the files.
+MODE_RULE = "KW-CRED-015"
+
+
 def verdicts(report: dict) -> set[tuple[str, str, str]]:
     out = set()
     for f in report["findings"]:
-        if f["status"] in ("pass", "not_applicable"):
+        if f["status"] in ("pass", "not_applicable") or f["rule_id"] == MODE_RULE:
             continue
         resource = f["resource"]
         key = (
@@ -169,6 +235,20 @@ def test_demo_findings_exact(tmp_path: Path) -> None:
     assert report["scan"]["incomplete"] is False
     assert report["scan"]["kubernetes_version"] == "v1.30.4"
     assert report["scan"]["platform"] == "self-managed"
+
+
+def test_demo_kubeconfig_modes(tmp_path: Path) -> None:
+    from kubeward.scan import demo_kubeconfigs
+
+    report = demo_json(cwd=tmp_path)
+    failing = {f["resource"]["name"] for f in report["findings"] if f["rule_id"] == MODE_RULE and f["status"] == "fail"}
+    root = demo_kubeconfigs()
+    wide = {
+        f"demo/kubeconfigs/{p.relative_to(root).as_posix()}"
+        for p in root.rglob("*")
+        if p.is_file() and p.stat().st_mode & 0o177 and p.name not in (".gitlab-ci.yml", "README.md", "eks-exec.yaml")
+    }
+    assert failing == wide
 
 
 def test_demo_json_validates_against_committed_schema(tmp_path: Path) -> None:

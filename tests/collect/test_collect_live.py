@@ -10,7 +10,7 @@ import pytest
 
 from kubeward.collect.live import collect_live, live_target
 from kubeward.inventory.builder import InventoryBuilder
-from kubeward.inventory.bundle import BundleWriter, read_bundle
+from kubeward.inventory.bundle import BUNDLE_SCHEMA, BundleWriter, read_bundle
 from kubeward.inventory.model import InputRecord, Inventory, Target, VersionInfo
 from kubeward.inventory.objects import (
     Capabilities,
@@ -371,7 +371,7 @@ def test_bundle_round_trip(fixture_env: FixtureEnvironment, tmp_path: Path, name
     path = writer.close()
     direct = builder.build()
     loaded = read_bundle(path)
-    assert loaded.inputs == (InputRecord(path=str(path), detected="bundle 1.0"),)
+    assert loaded.inputs == (InputRecord(path=str(path), detected=f"bundle {BUNDLE_SCHEMA}"),)
     assert msgspec.structs.replace(loaded, inputs=()) == direct
     if name.endswith(".tar.gz"):
         with tarfile.open(path) as tar:

@@ -20,7 +20,9 @@ from kubeward.cli.audit import audit as audit_cli
 from kubeward.cli.errors import LiveError
 from kubeward.cli.harden import harden as harden_cli
 from kubeward.cli.harden_access import register as _register_harden_access
+from kubeward.cli.kubeconfig import kubeconfig as kubeconfig_cli
 from kubeward.cli.options import SEVERITY_CHOICES, KubeFlags, input_options, kube_options
+from kubeward.cli.probe import probe as probe_cli
 from kubeward.cli.rbac import rbac as rbac_cli
 from kubeward.inventory.builder import InventoryBuilder
 from kubeward.inventory.bundle import BundleError, BundleWriter
@@ -141,6 +143,20 @@ def _summary_line(report: ScanReport) -> str:
     metavar="VERSION",
     help="Kubernetes version whose defaults apply (e.g. v1.31.2), when the inputs do not tell.",
 )
+@click.option(
+    "--kubeconfigs",
+    "kubeconfig_paths",
+    multiple=True,
+    type=click.Path(),
+    metavar="PATH",
+    help="Credential section: search PATH (file, folder, git repository with history) for kubeconfigs; repeatable.",
+)
+@click.option(
+    "--probe",
+    "probe_endpoints",
+    is_flag=True,
+    help="Probe the cluster's API server (and node kubelets) without credentials; see 'kubeward probe'.",
+)
 def scan(
     paths: tuple[str, ...],
     bundles: tuple[str, ...],
@@ -156,19 +172,27 @@ def scan(
     include_passed: bool,
     rules: tuple[str, ...],
     kubernetes_version: str | None,
+    kubeconfig_paths: tuple[str, ...],
+    probe_endpoints: bool,
 ) -> None:
     """Scan a live cluster (kubeconfig), a bundle, files and folders, or the bundled --demo.
 
     PATH may be static pod manifests, kubelet config files and drop-ins, systemd units and
     kubeadm-flags.env, k3s/RKE2 config.yaml, kubeadm configuration, 'kubectl get -o yaml|json'
     dumps, or EKS/GKE/AKS cluster descriptions; folders are walked and file types detected from
-    their content.
+    their content. --kubeconfigs adds the credential section (kubeconfigs found under those paths);
+    --probe probes the scanned cluster's endpoints without credentials and correlates the answers
+    with the configuration.
     """
     started = now()
     try:
         settings = _settings(ignore_file, baseline, not no_annotation_ignores, rules)
-        sources = OfflineSources(paths=paths, bundles=bundles, demo=demo)
+        sources = OfflineSources(paths=paths, bundles=bundles, demo=demo, kubeconfigs=kubeconfig_paths)
         inventory = with_version(_inventory(sources, kube), kubernetes_version)
+        if probe_endpoints:
+            from kubeward.cli.probe import probe_scanned_cluster
+
+            inventory = probe_scanned_cluster(inventory, kube)
         report = analyze(inventory, settings, started)
     except (IgnoreFileError, BaselineError, ValueError) as exc:
         raise click.UsageError(str(exc)) from exc
@@ -366,6 +390,8 @@ cli.add_command(rbac_cli)
 cli.add_command(audit_cli)
 _register_harden_access(harden_cli)
 cli.add_command(harden_cli)
+cli.add_command(kubeconfig_cli)
+cli.add_command(probe_cli)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ import msgspec
 
 from kubeward.inventory import derive
 from kubeward.inventory.components import ApiServerInstance, ConfigDoc, KubeletInstance, ProviderCluster
+from kubeward.inventory.credentials import KubeconfigRecord
 from kubeward.inventory.model import (
     CollectionRecord,
     InputIssue,
@@ -23,6 +24,7 @@ from kubeward.inventory.model import (
     VersionInfo,
 )
 from kubeward.inventory.objects import KubeObject
+from kubeward.inventory.probes import ProbeRun
 
 # Inventory field holding each object part.
 OBJECT_PARTS: dict[str, str] = {
@@ -70,6 +72,12 @@ class Sink(Protocol):
     def add_config_doc(self, doc: ConfigDoc) -> None:
         """Add a node configuration document (audit policy, authentication config, ...)."""
 
+    def add_kubeconfig(self, record: KubeconfigRecord) -> None:
+        """Add a kubeconfig found by the credential scan (fingerprints only, never values)."""
+
+    def add_probe(self, run: ProbeRun) -> None:
+        """Add the results of an unauthenticated probe run."""
+
     def set_version(self, version: VersionInfo) -> None:
         """Set the cluster version."""
 
@@ -91,6 +99,8 @@ class InventoryBuilder:
         self._kubelets: list[KubeletInstance] = []
         self._providers: list[ProviderCluster] = []
         self._docs: list[ConfigDoc] = []
+        self._kubeconfigs: list[KubeconfigRecord] = []
+        self._probes: list[ProbeRun] = []
         self._version: VersionInfo | None = None
         self._discovery: tuple[str, ...] = ()
 
@@ -139,6 +149,16 @@ class InventoryBuilder:
         with self._lock:
             self._docs.append(doc)
 
+    def add_kubeconfig(self, record: KubeconfigRecord) -> None:
+        """Add a kubeconfig found by the credential scan."""
+        with self._lock:
+            self._kubeconfigs.append(record)
+
+    def add_probe(self, run: ProbeRun) -> None:
+        """Add a probe run."""
+        with self._lock:
+            self._probes.append(run)
+
     def set_version(self, version: VersionInfo) -> None:
         """Set the cluster version (the first one wins: /version before image tags)."""
         with self._lock:
@@ -170,6 +190,10 @@ class InventoryBuilder:
             self.add_provider(provider)
         for doc in inventory.config_docs:
             self.add_config_doc(doc)
+        for record in inventory.kubeconfigs:
+            self.add_kubeconfig(record)
+        for run in inventory.probes:
+            self.add_probe(run)
         if inventory.version is not None:
             self.set_version(inventory.version)
         if inventory.discovery:
@@ -206,6 +230,8 @@ class InventoryBuilder:
                 kubelets=tuple(self._kubelets),
                 providers=tuple(self._providers),
                 config_docs=tuple(self._docs),
+                kubeconfigs=tuple(self._kubeconfigs),
+                probes=tuple(self._probes),
                 collection=tuple(records.values()),
                 issues=tuple(issues),
                 inputs=tuple(self._inputs),

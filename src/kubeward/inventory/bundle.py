@@ -25,6 +25,7 @@ import msgspec
 from kubeward import __version__
 from kubeward.inventory.builder import OBJECT_PARTS, InventoryBuilder
 from kubeward.inventory.components import ApiServerInstance, ConfigDoc, KubeletInstance, ProviderCluster
+from kubeward.inventory.credentials import KubeconfigRecord
 from kubeward.inventory.model import (
     CollectionRecord,
     InputIssue,
@@ -50,8 +51,10 @@ from kubeward.inventory.objects import (
     WebhookConfiguration,
     Workload,
 )
+from kubeward.inventory.probes import ProbeRun
 
-BUNDLE_SCHEMA = "1.0"
+# 1.1: components.json gained kubeconfigs and probes (additive: 1.0 readers ignore them).
+BUNDLE_SCHEMA = "1.1"
 SUPPORTED_MAJOR = 1
 MAX_MEMBER_BYTES = 2 * 1024 * 1024 * 1024
 
@@ -112,6 +115,8 @@ class Components(msgspec.Struct, frozen=True, omit_defaults=True):
     kubelets: tuple[KubeletInstance, ...] = ()
     providers: tuple[ProviderCluster, ...] = ()
     config_docs: tuple[ConfigDoc, ...] = ()
+    kubeconfigs: tuple[KubeconfigRecord, ...] = ()
+    probes: tuple[ProbeRun, ...] = ()
 
 
 class BundleWriter:
@@ -143,6 +148,8 @@ class BundleWriter:
         self._kubelets: list[KubeletInstance] = []
         self._providers: list[ProviderCluster] = []
         self._docs: list[ConfigDoc] = []
+        self._kubeconfigs: list[KubeconfigRecord] = []
+        self._probes: list[ProbeRun] = []
         self._version: VersionInfo | None = None
         self._discovery: tuple[str, ...] = ()
 
@@ -201,6 +208,16 @@ class BundleWriter:
         with self._lock:
             self._docs.append(doc)
 
+    def add_kubeconfig(self, record: KubeconfigRecord) -> None:
+        """Add a kubeconfig found by the credential scan (fingerprints only)."""
+        with self._lock:
+            self._kubeconfigs.append(record)
+
+    def add_probe(self, run: ProbeRun) -> None:
+        """Add a probe run."""
+        with self._lock:
+            self._probes.append(run)
+
     def set_version(self, version: VersionInfo) -> None:
         """Set the cluster version."""
         with self._lock:
@@ -237,6 +254,10 @@ class BundleWriter:
             self.add_provider(provider)
         for doc in inventory.config_docs:
             self.add_config_doc(doc)
+        for kubeconfig in inventory.kubeconfigs:
+            self.add_kubeconfig(kubeconfig)
+        for run in inventory.probes:
+            self.add_probe(run)
         if inventory.version is not None:
             self.set_version(inventory.version)
         self.set_discovery(inventory.discovery)
@@ -254,6 +275,8 @@ class BundleWriter:
                 kubelets=tuple(self._kubelets),
                 providers=tuple(self._providers),
                 config_docs=tuple(self._docs),
+                kubeconfigs=tuple(self._kubeconfigs),
+                probes=tuple(self._probes),
             )
             (self._root / "components" / "components.json").write_bytes(self._encoder.encode(components))
             manifest = Manifest(
@@ -408,6 +431,10 @@ def load_bundle(path: str | Path, builder: InventoryBuilder) -> Manifest:
                 builder.add_provider(provider)
             for doc in components.config_docs:
                 builder.add_config_doc(doc)
+            for kubeconfig in components.kubeconfigs:
+                builder.add_kubeconfig(kubeconfig)
+            for run in components.probes:
+                builder.add_probe(run)
         return manifest
     finally:
         reader.close()

@@ -10,6 +10,7 @@ from typing import Literal
 import msgspec
 
 from kubeward.inventory.components import ApiServerInstance, ConfigDoc, KubeletInstance, ProviderCluster
+from kubeward.inventory.credentials import KubeconfigRecord
 from kubeward.inventory.objects import (
     ClusterRole,
     ClusterRoleBinding,
@@ -26,6 +27,7 @@ from kubeward.inventory.objects import (
     WebhookConfiguration,
     Workload,
 )
+from kubeward.inventory.probes import ProbeRun
 from kubeward.inventory.provenance import Provenance
 
 # The parts an Inventory is made of. A check names the parts it needs; a part that was not
@@ -138,6 +140,8 @@ class Inventory(msgspec.Struct, frozen=True, omit_defaults=True, kw_only=True):
     kubelets: tuple[KubeletInstance, ...] = ()
     providers: tuple[ProviderCluster, ...] = ()
     config_docs: tuple[ConfigDoc, ...] = ()
+    kubeconfigs: tuple[KubeconfigRecord, ...] = ()
+    probes: tuple[ProbeRun, ...] = ()
     collection: tuple[CollectionRecord, ...] = ()
     issues: tuple[InputIssue, ...] = ()
     inputs: tuple[InputRecord, ...] = ()

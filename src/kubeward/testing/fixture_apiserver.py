@@ -749,6 +749,21 @@ class FixtureApiServer:
                 "status": {"userInfo": {"username": user.name, "groups": list(user.groups)}},
             }
             return _Answer(201, _encoder.encode(review))
+        if method == "POST" and path == "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews":
+            # What `kubectl auth can-i --list` asks: the caller's rules, from the RBAC stand-in.
+            if self.permissions is None or "system:masters" in user.groups:
+                rules = [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}]
+            else:
+                rules = [
+                    {"verbs": [verb], "apiGroups": ["*"], "resources": [resource]}
+                    for verb, resource in sorted(self.permissions.get(user.name, set()))
+                ]
+            review = {
+                "kind": "SelfSubjectRulesReview",
+                "apiVersion": "authorization.k8s.io/v1",
+                "status": {"resourceRules": rules, "nonResourceRules": [], "incomplete": False},
+            }
+            return _Answer(201, _encoder.encode(review))
         if method not in ("GET", "HEAD"):
             return _status(405, "MethodNotAllowed", f"the fixture server is read-only ({method} {path})")
         if path in ("/healthz", "/livez", "/readyz"):
