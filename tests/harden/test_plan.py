@@ -112,4 +112,5 @@ def test_commands_for_managed_endpoints_kubelets_and_namespaces() -> None:
         "kubeward harden network --format eks --cluster prod --allow CIDR",
         "kubeward harden kubelet x/nodes/n1 --client-ca-file CA_FILE",
         "kubeward harden apiserver m/kube-apiserver.yaml --pod-security-default baseline",
+        "kubeward harden rbac -f PATH --replace-cluster-admin --output-dir harden/rbac",
     ]

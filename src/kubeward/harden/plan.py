@@ -52,6 +52,13 @@ AUDIT_POLICY_RULES = frozenset({"KW-AUDIT-008"})
 MANAGED_ENDPOINT_RULES = {"KW-EKS-001": "eks", "KW-GKE-001": "gke", "KW-AKS-001": "aks"}
 POD_SECURITY_RULES = frozenset({"KW-ADM-009"})
 KUBELET_CLIENT_CA_RULES = frozenset({"KW-KUBELET-005"})
+CLUSTER_ADMIN_RULES = frozenset({"KW-RBAC-001"})
+WORKLOAD_TOKEN_RULES = frozenset({"KW-CRED-001", "KW-CRED-002"})
+# Kubeconfig credentials an OIDC exec kubeconfig replaces (embedded keys and long-lived certificates, static and
+# legacy tokens, basic auth, skipped TLS checks, plain http, auth-provider secrets, stored credentials).
+KUBECONFIG_RULES = frozenset(f"KW-CRED-{n:03d}" for n in (5, 7, 8, 9, 10, 11, 12, 13, 14))
+PROBE_APISERVER_RULES = frozenset({"KW-PROBE-001", "KW-PROBE-002"})
+PROBE_KUBELET_RULES = frozenset({"KW-PROBE-003", "KW-PROBE-004", "KW-PROBE-005"})
 
 GENERATED_RULES = (
     APISERVER_RULES
@@ -61,6 +68,11 @@ GENERATED_RULES = (
     | POD_SECURITY_RULES
     | KUBELET_CLIENT_CA_RULES
     | frozenset(MANAGED_ENDPOINT_RULES)
+    | CLUSTER_ADMIN_RULES
+    | WORKLOAD_TOKEN_RULES
+    | KUBECONFIG_RULES
+    | PROBE_APISERVER_RULES
+    | PROBE_KUBELET_RULES
 )
 
 
@@ -85,8 +97,28 @@ def _node_folder(path: str) -> str:
     return path[: len(path) - len(location.node_path)] or "/"
 
 
+def _access_inputs(scan_inputs: str) -> str:
+    """The scan inputs as ``harden rbac|workloads`` take them: ``--demo`` or ``-f PATH`` per path."""
+    if scan_inputs.startswith("--demo"):
+        return "--demo"
+    return " ".join(f"-f {path}" for path in scan_inputs.split()) if scan_inputs != "PATH..." else "-f PATH"
+
+
 def _command(finding: Finding, scan_inputs: str, apiserver: str) -> str | None:
     rule = finding.rule_id
+    if rule in CLUSTER_ADMIN_RULES:
+        return f"kubeward harden rbac {_access_inputs(scan_inputs)} --replace-cluster-admin --output-dir harden/rbac"
+    if rule in WORKLOAD_TOKEN_RULES:
+        return f"kubeward harden workloads {_access_inputs(scan_inputs)} --format kubectl"
+    if rule in KUBECONFIG_RULES:
+        return (
+            f"kubeward harden kubeconfig --from-kubeconfig {_source(finding) or 'KUBECONFIG'} --cluster NAME "
+            "--issuer-url ISSUER --client-id CLIENT_ID"
+        )
+    if rule in PROBE_APISERVER_RULES:
+        return f"kubeward harden apiserver {apiserver or 'MANIFEST'}"
+    if rule in PROBE_KUBELET_RULES:
+        return "kubeward harden kubelet NODE_FOLDER"
     if rule in APISERVER_RULES or rule in POD_SECURITY_RULES:
         source = _source(finding) if finding.resource.kind == "kube-apiserver" else apiserver
         option = " --pod-security-default baseline" if rule in POD_SECURITY_RULES else ""
