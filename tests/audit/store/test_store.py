@@ -54,6 +54,23 @@ def test_demo_hunt_over_store_equals_hunt_over_log(tmp_path: Path) -> None:
     assert csv_out.output == run("hunt", str(DEMO), "-o", "csv").output
 
 
+def test_small_batches_keep_every_row_in_log_order(tmp_path: Path, monkeypatch: Any) -> None:
+    from kubeward.audit.store import ingest as ingest_module
+    from kubeward.audit.store import query
+
+    monkeypatch.setattr(ingest_module, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(ingest_module, "BATCH_ROWS", 5)
+    monkeypatch.setattr(ingest_module, "MAX_BUFFERED", 7)
+    monkeypatch.setattr(query, "FETCH_ROWS", 3)
+    store = tmp_path / "store"
+    result = ingest(read_events([DEMO], ReadStats()), store)
+    assert result.rows == 56 and result.days == {"2026-03-02": 56}
+    (path,) = store.glob("day=*/*.parquet")
+    assert pq.ParquetFile(path).metadata.num_row_groups > 5
+    logged = [(e.auditID, e.stage) for e in read_events([DEMO], ReadStats())]
+    assert [(e.auditID, e.stage) for e in read_store(store, ReadStats())] == logged
+
+
 def test_hunt_arguments() -> None:
     assert run("hunt").exit_code == 2
     assert run("hunt", str(DEMO), "--store", "/nonexistent").exit_code == 2

@@ -7,6 +7,7 @@ hunt joins stages on ``auditID``, so it still counts each request once).
 """
 
 import datetime as dt
+import gc
 import json
 import os
 import uuid
@@ -25,8 +26,12 @@ from kubeward.audit.store.schema import BODY_RESOURCES, MARKER, SCHEMA, SCHEMA_V
 BATCH_ROWS = 65536
 """Rows per written batch (and Parquet row group)."""
 
+CHUNK_ROWS = 8192
+"""Rows held as Python tuples before they become (compact) Arrow arrays; a day's Arrow chunks are written as one
+row group when they reach BATCH_ROWS."""
+
 MAX_BUFFERED = 4 * BATCH_ROWS
-"""Rows held across all open days before every buffer is flushed (logs spanning many days at once)."""
+"""Rows held across all open days before every buffer is written (logs spanning many days at once)."""
 
 
 @dataclass
@@ -84,7 +89,7 @@ def day_of(event: Event) -> str:
     when = event.requestReceivedTimestamp
     if when is None:
         return UNKNOWN_DAY
-    if when.tzinfo is not None:
+    if when.tzinfo is not None and when.tzinfo is not dt.UTC:
         when = when.astimezone(dt.UTC)
     return when.date().isoformat()
 
@@ -119,31 +124,43 @@ class _Writer:
         self.stats = stats
         now = dt.datetime.now(dt.UTC)
         self.name = f"part-{now:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.parquet"
-        self.buffers: dict[str, list[tuple[Any, ...]]] = {}
+        self.rows: dict[str, list[tuple[Any, ...]]] = {}
+        self.chunks: dict[str, list[pa.RecordBatch]] = {}
+        self.chunked: dict[str, int] = {}
         self.writers: dict[str, tuple[pq.ParquetWriter, Path, Path]] = {}
         self.buffered = 0
 
     def add(self, event: Event) -> None:
         day = day_of(event)
-        rows = self.buffers.get(day)
+        rows = self.rows.get(day)
         if rows is None:
-            rows = self.buffers[day] = []
+            rows = self.rows[day] = []
         values = row(event)
         if values[-1] is not None:
             self.stats.bodies += 1
         rows.append(values)
         self.buffered += 1
-        if len(rows) >= BATCH_ROWS:
-            self.flush(day)
-        elif self.buffered >= MAX_BUFFERED:
-            for open_day in list(self.buffers):
+        if len(rows) >= CHUNK_ROWS:
+            self.chunk(day)
+            if self.chunked[day] >= BATCH_ROWS:
+                self.flush(day)
+        if self.buffered >= MAX_BUFFERED:
+            for open_day in {*self.rows, *self.chunks}:
                 self.flush(open_day)
 
+    def chunk(self, day: str) -> None:
+        rows = self.rows.pop(day, [])
+        if rows:
+            self.chunks.setdefault(day, []).append(batch(rows))
+            self.chunked[day] = self.chunked.get(day, 0) + len(rows)
+
     def flush(self, day: str) -> None:
-        rows = self.buffers.pop(day, [])
-        if not rows:
+        self.chunk(day)
+        chunks = self.chunks.pop(day, [])
+        count = self.chunked.pop(day, 0)
+        if not chunks:
             return
-        self.buffered -= len(rows)
+        self.buffered -= count
         opened = self.writers.get(day)
         if opened is None:
             folder = self.store / f"day={day}"
@@ -152,12 +169,12 @@ class _Writer:
             temp = folder / f".{self.name}.tmp"
             writer = pq.ParquetWriter(temp, SCHEMA, compression="zstd")
             opened = self.writers[day] = (writer, temp, final)
-        opened[0].write_batch(batch(rows), row_group_size=BATCH_ROWS)
-        self.stats.rows += len(rows)
-        self.stats.days[day] = self.stats.days.get(day, 0) + len(rows)
+        opened[0].write_table(pa.Table.from_batches(chunks, schema=SCHEMA), row_group_size=BATCH_ROWS)
+        self.stats.rows += count
+        self.stats.days[day] = self.stats.days.get(day, 0) + count
 
     def close(self) -> None:
-        for day in list(self.buffers):
+        for day in {*self.rows, *self.chunks}:
             self.flush(day)
         for writer, temp, final in self.writers.values():
             writer.close()
@@ -173,10 +190,15 @@ class _Writer:
 
 
 def ingest(events: Iterable[Event], store: Path) -> IngestStats:
-    """Write ``events`` into ``store`` (created when missing); nothing is visible until the files are complete."""
+    """Write ``events`` into ``store`` (created when missing); nothing is visible until the files are complete.
+
+    The cyclic garbage collector is paused meanwhile, as in the hunt: rows are acyclic tuples and lists.
+    """
     prepare(store)
     stats = IngestStats()
     writer = _Writer(store, stats)
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
         for event in events:
             writer.add(event)
@@ -184,4 +206,7 @@ def ingest(events: Iterable[Event], store: Path) -> IngestStats:
     except BaseException:
         writer.abort()
         raise
+    finally:
+        if was_enabled:
+            gc.enable()
     return stats
