@@ -197,7 +197,7 @@ def sql_command(query: str, store: Path, fmt: str) -> None:
                 click.echo(out.getvalue(), nl=False)
         elif fmt == "json":
             rows = [dict(zip(names, _plain(list(row)), strict=True)) for row in result.fetchall()]
-            click.echo(msgspec.json.format(msgspec.json.encode(rows), indent=2).decode())
+            click.echo(msgspec.json.format(msgspec.json.encode(rows, enc_hook=str), indent=2).decode())
         else:
             click.echo(_table(names, result.fetchall()), nl=False)
     except duckdb.Error as exc:

@@ -184,6 +184,20 @@ def test_bad_stores_and_corrupt_files(tmp_path: Path) -> None:
     assert result.exit_code == 3 and result.output.startswith("n\n56\n") and str(bad) in result.output
 
 
+def test_ingest_reads_gzip_reports_bad_lines_and_checks_the_schema_version(tmp_path: Path) -> None:
+    import gzip
+
+    log = tmp_path / "audit-2026-03-01T00-00-00.000.log.gz"
+    log.write_bytes(gzip.compress(DEMO.read_bytes() + b"{broken\n"))
+    store = tmp_path / "store"
+    result = run("ingest", str(tmp_path), "--store", str(store))
+    assert result.exit_code == 3 and "ingested 56 event(s)" in result.output
+    assert f"{log}:57: not a valid audit event" in result.output
+    (store / "kubeward-store.json").write_text('{"schema_version": "0"}')
+    result = run("ingest", str(DEMO), "--store", str(store))
+    assert result.exit_code == 2 and "store schema version 0" in result.output
+
+
 def test_sql_is_read_only_and_answers_the_help_examples(tmp_path: Path) -> None:
     store = tmp_path / "store"
     assert run("ingest", str(DEMO), "--store", str(store)).exit_code == 0

@@ -108,6 +108,13 @@ def prepare(store: Path) -> None:
         raise StoreError(f"{store}: not a folder")
     if store.is_dir() and not marker.exists() and any(store.iterdir()):
         raise StoreError(f"{store}: not a kubeward audit store (no {MARKER}) and not empty; refusing to write into it")
+    if marker.exists():
+        try:
+            version = json.loads(marker.read_text()).get("schema_version")
+        except (OSError, ValueError, AttributeError) as exc:
+            raise StoreError(f"{marker}: unreadable store marker ({exc})") from exc
+        if version != SCHEMA_VERSION:
+            raise StoreError(f"{store}: store schema version {version}, this kubeward writes {SCHEMA_VERSION}")
     store.mkdir(parents=True, exist_ok=True)
     if not marker.exists():
         marker.write_text(
