@@ -2,6 +2,7 @@
 
 ``hunt --store`` reads the same store through :func:`store_events`. Exit codes: 0 done, 2 not a store / unreadable
 input / refused query, 3 incomplete (malformed lines in the logs, corrupt Parquet files skipped).
+DuckDB and pyarrow are imported when a store command runs, not when kubeward starts.
 """
 
 import csv
@@ -11,19 +12,18 @@ import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import duckdb
 import msgspec
 
 from kubeward.audit.events.hunt import HuntFilter
 from kubeward.audit.events.model import Event
 from kubeward.audit.events.reader import ReadStats, read_events
-from kubeward.audit.store.ingest import ingest
-from kubeward.audit.store.query import check_store, connect, create_view, list_files, read_store
-from kubeward.audit.store.schema import SCHEMA_VERSION, StoreError
 from kubeward.report.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    import duckdb
 
 _STORE_HELP = "Store folder (created by 'kubeward audit ingest'): DIR/day=YYYY-MM-DD/part-*.parquet."
 
@@ -40,6 +40,9 @@ def _report_issues(stats: ReadStats) -> None:
 
 def store_events(store: Path, stats: ReadStats, where: HuntFilter) -> Iterator[Event]:
     """The events of STORE for ``audit hunt --store``; exit 2 at once when STORE is not a store."""
+    from kubeward.audit.store.query import check_store, read_store
+    from kubeward.audit.store.schema import StoreError
+
     try:
         check_store(store)
     except StoreError as exc:
@@ -58,6 +61,9 @@ def ingest_command(logs: tuple[Path, ...], store: Path) -> None:
     read) — Secret and token bodies never enter the store. Each run adds new files: ingesting the same log twice
     stores its events twice (the hunt still counts each request once). Exit 3 when lines were skipped.
     """
+    from kubeward.audit.store.ingest import ingest
+    from kubeward.audit.store.schema import SCHEMA_VERSION, StoreError
+
     stats = ReadStats()
     try:
         result = ingest(read_events(logs, stats), store)
@@ -86,11 +92,13 @@ def ingest_command(logs: tuple[Path, ...], store: Path) -> None:
 _EXPLAIN = re.compile(r"^\s*explain\s+(?:analy[sz]e\s+)?", re.IGNORECASE)
 
 
-def check_read_only(con: duckdb.DuckDBPyConnection, query: str) -> str | None:
+def check_read_only(con: "duckdb.DuckDBPyConnection", query: str) -> str | None:
     """Why ``query`` is refused, or None: exactly one statement, a SELECT (WITH, FROM-first, DESCRIBE, SHOW and
     SUMMARIZE parse as SELECT) or an EXPLAIN of one. COPY, ATTACH, SET, PRAGMA, CALL, CREATE... are refused:
     DuckDB could otherwise write files or change the session.
     """
+    import duckdb
+
     try:
         statements = con.extract_statements(query)
     except duckdb.Error as exc:
@@ -170,6 +178,11 @@ def sql_command(query: str, store: Path, fmt: str) -> None:
     DESCRIBE, SHOW, EXPLAIN) is run; COPY, ATTACH, SET and other statements are refused. Corrupt Parquet files
     are named and left out (exit 3).
     """
+    import duckdb
+
+    from kubeward.audit.store.query import connect, create_view, list_files
+    from kubeward.audit.store.schema import StoreError
+
     stats = ReadStats()
     try:
         files = list_files(store, stats)

@@ -336,3 +336,12 @@ def test_generated_traffic_same_answers_from_log_and_store(events: list[dict[str
         from_store = as_document(hunt(read_store(Path(tmp) / "store", stored, where), where=where), stored)
         assert from_store["questions"] == from_log
         assert not stored.incomplete
+
+
+def test_kubeward_starts_without_importing_duckdb_or_pyarrow() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, kubeward.cli.main; print('duckdb' in sys.modules, 'pyarrow' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "False"]
