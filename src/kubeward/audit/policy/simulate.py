@@ -10,7 +10,8 @@ Sizes are estimated from the logged line (plus its newline): the event at Metada
 ``,"requestObject":...`` and ``,"responseObject":...`` members, with the level name rewritten; Request adds the
 request body back, RequestResponse both bodies (bodies exist only for resource requests, and only at
 ResponseComplete/Panic). When the simulated level needs a body the source did not log (it logged at a lower level),
-the event is counted but its bytes are a lower bound ("bodies not in source"). When the source has no
+the event is counted but its bytes are a lower bound ("bodies not in source"; not for reads, which send no
+body, watches, which log no response, or exec/attach/port-forward/proxy streams). When the source has no
 RequestReceived event at all (its policy omitted that stage) and a rule keeps RequestReceived, one RequestReceived
 per request that rule matched is synthesized at Metadata size (never for 401s: the apiserver emits only
 ResponseStarted for them). Not modelled: ``omitManagedFields`` (bodies are taken as logged) and stages the source
@@ -39,6 +40,8 @@ REQUEST_KEY = len(b',"requestObject":')
 RESPONSE_KEY = len(b',"responseObject":')
 UNKNOWN_DAY = "unknown"
 _BODY_STAGES = frozenset({"ResponseComplete", "Panic"})
+_BODY_VERBS = frozenset({"create", "update", "patch", "delete", "deletecollection"})
+_STREAMS = frozenset({"exec", "attach", "portforward", "proxy"})
 _REQUEST = level_rank("Request")
 _REQUEST_RESPONSE = level_rank("RequestResponse")
 
@@ -189,17 +192,20 @@ def event_size(event: LoggedEvent, line_length: int, level: str) -> tuple[int, b
     size -= (REQUEST_KEY + request_body if request_body else 0) + (RESPONSE_KEY + response_body if response_body else 0)
     rank = level_rank(level)
     lower_bound = False
-    resource_request = event.objectRef is not None and bool(event.objectRef.resource)
-    if rank >= _REQUEST and resource_request:
+    ref = event.objectRef
+    if rank >= _REQUEST and ref is not None and ref.resource:
         source_rank = level_rank(event.level)
+        # a body the source could have logged but did not: only at the stages that carry bodies, never for
+        # exec/attach/port-forward/proxy streams; reads send no request body and watches log no response body
+        missing = event.stage in _BODY_STAGES and ref.subresource not in _STREAMS
         if request_body:
             size += REQUEST_KEY + request_body
-        elif source_rank < _REQUEST and event.stage in _BODY_STAGES:
+        elif source_rank < _REQUEST and missing and event.verb in _BODY_VERBS:
             lower_bound = True
         if rank >= _REQUEST_RESPONSE:
             if response_body:
                 size += RESPONSE_KEY + response_body
-            elif source_rank < _REQUEST_RESPONSE and event.stage in _BODY_STAGES:
+            elif source_rank < _REQUEST_RESPONSE and missing and event.verb != "watch":
                 lower_bound = True
     return size, lower_bound
 
@@ -228,7 +234,8 @@ class _Run:
         decision: Decision = self.decide(request)
         day = _day(event)
         row = self.row(day, decision)
-        if decision.level == "None" or level_rank(decision.level) < 0:
+        keeps = level_rank(decision.level) > 0
+        if not keeps:
             row.dropped_level += 1
         elif event.stage in decision.omit_stages:
             row.dropped_stage += 1
@@ -237,7 +244,7 @@ class _Run:
             row.events += 1
             row.bytes += size
             row.lower_bound_events += lower_bound
-        if decision.level != "None" and "RequestReceived" not in decision.omit_stages and request.user is not None:
+        if keeps and "RequestReceived" not in decision.omit_stages and request.user is not None:
             self.candidate(event, line_length, day, decision)
 
     def candidate(self, event: LoggedEvent, line_length: int, day: str, decision: Decision) -> None:

@@ -62,10 +62,3 @@ COLUMNS = tuple(SCHEMA.names)
 
 class StoreError(Exception):
     """The folder is not a store (or cannot become one); the message names it."""
-
-
-STAGE_RANK_SQL = (
-    "CASE stage WHEN 'RequestReceived' THEN 0 WHEN 'ResponseStarted' THEN 1 "
-    "WHEN 'ResponseComplete' THEN 2 WHEN 'Panic' THEN 3 ELSE 4 END"
-)
-"""The order the apiserver emits the stages of one request, for SQL that sorts events itself."""
