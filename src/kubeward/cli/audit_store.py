@@ -174,9 +174,10 @@ def sql_command(query: str, store: Path, fmt: str) -> None:
     impersonated_user, impersonated_groups, source_ips, user_agent, api_group, resource, subresource, namespace,
     name, code (NULL before the response), decision (authorization.k8s.io/decision), annotations (map), time
     (requestReceivedTimestamp, UTC), request_object (workloads and role bindings only) and day (partition).
-    One request has one row per logged stage: count DISTINCT audit_id to count requests. Only SELECT (and WITH,
-    DESCRIBE, SHOW, EXPLAIN) is run; COPY, ATTACH, SET and other statements are refused. Corrupt Parquet files
-    are named and left out (exit 3).
+    One request has one row per logged stage and its outcome (code, decision) is on the later stages: group by
+    audit_id to count requests, as in the examples. Only SELECT (and WITH, DESCRIBE, SHOW, EXPLAIN of a SELECT)
+    is run; COPY, ATTACH, SET, INSTALL and other statements are refused, so a query never writes files or
+    downloads extensions. Corrupt Parquet files are named and left out (exit 3).
     """
     import duckdb
 
