@@ -237,3 +237,18 @@ def test_every_event_is_kept_or_dropped_and_metadata_is_smallest(events: list[di
         assert metadata.bytes <= full.bytes and request.bytes <= full.bytes
         synthesized = sum(r.synthesized_bytes for r in metadata.rows.values())
         assert metadata.bytes - synthesized == sum(size(e, "Metadata") for e in events)
+
+
+def test_rules_are_described_by_level_and_selectors() -> None:
+    from kubeward.audit.policy.simulate import describe_rule
+
+    rules = parse_policy(POLICY + b"- level: None\n  users: [a]\n  namespaces: ['']\n  omitStages: [Panic]\n", "p")
+    assert [describe_rule(r) for r in rules.policy.rules] == [
+        "Metadata: core: secrets",
+        "None: urls /healthz*",
+        "RequestResponse: rbac.authorization.k8s.io: *",
+        "Request: everything",
+        'None: users a; namespaces ""; omit Panic',
+    ]
+    long = parse_policy(b"rules:\n- level: Metadata\n  users: [" + b",".join([b"user-x"] * 30) + b"]\n", "p")
+    assert describe_rule(long.policy.rules[0]).endswith("...") and len(describe_rule(long.policy.rules[0])) == 90

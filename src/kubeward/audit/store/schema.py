@@ -51,7 +51,7 @@ SCHEMA = pa.schema(
         pa.field("decision", _STR),
         pa.field("annotations", pa.map_(pa.string(), pa.string())),
         pa.field("time", pa.timestamp("us", tz="UTC")),
-        pa.field("request_object", _STR),
+        pa.field("request_object", pa.large_string()),  # 64-bit offsets: 8k bodies of up to 1.5 MB exceed 2 GB
     ],
     metadata={VERSION_KEY: SCHEMA_VERSION.encode()},
 )
