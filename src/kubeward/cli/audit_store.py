@@ -64,6 +64,9 @@ def ingest_command(logs: tuple[Path, ...], store: Path) -> None:
     from kubeward.audit.store.ingest import ingest
     from kubeward.audit.store.schema import SCHEMA_VERSION, StoreError
 
+    inside = [log for log in logs if log.is_dir() and store.resolve().is_relative_to(log.resolve())]
+    if inside:
+        _fail(f"the store {store} is inside the log folder {inside[0]}: its files would be read as logs")
     stats = ReadStats()
     try:
         result = ingest(read_events(logs, stats), store)
@@ -71,7 +74,10 @@ def ingest_command(logs: tuple[Path, ...], store: Path) -> None:
         _fail(str(exc))
         return
     size = result.bytes_written
-    days = ", ".join(f"{day}: {rows}" for day, rows in sorted(result.days.items())) or "none"
+    by_day = sorted(result.days.items())
+    days = ", ".join(f"{day}: {rows}" for day, rows in by_day) or "none"
+    if len(by_day) > 10:
+        days = f"{len(by_day)} days from {by_day[0][0]} to {by_day[-1][0]}"
     click.echo(
         f"ingested {result.rows} event(s) from {stats.files} file(s) into {store} "
         f"({len(result.files)} Parquet file(s), {size / 1e6:.1f} MB, schema v{SCHEMA_VERSION}); "

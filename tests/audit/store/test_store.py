@@ -187,12 +187,16 @@ def test_bad_stores_and_corrupt_files(tmp_path: Path) -> None:
 def test_ingest_reads_gzip_reports_bad_lines_and_checks_the_schema_version(tmp_path: Path) -> None:
     import gzip
 
-    log = tmp_path / "audit-2026-03-01T00-00-00.000.log.gz"
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    log = logs / "audit-2026-03-01T00-00-00.000.log.gz"
     log.write_bytes(gzip.compress(DEMO.read_bytes() + b"{broken\n"))
     store = tmp_path / "store"
-    result = run("ingest", str(tmp_path), "--store", str(store))
+    result = run("ingest", str(logs), "--store", str(store))
     assert result.exit_code == 3 and "ingested 56 event(s)" in result.output
     assert f"{log}:57: not a valid audit event" in result.output
+    result = run("ingest", str(logs), "--store", str(logs / "store"))
+    assert result.exit_code == 2 and "inside the log folder" in result.output
     (store / "kubeward-store.json").write_text('{"schema_version": "0"}')
     result = run("ingest", str(DEMO), "--store", str(store))
     assert result.exit_code == 2 and "store schema version 0" in result.output
