@@ -59,7 +59,9 @@ def ingest_command(logs: tuple[Path, ...], store: Path) -> None:
     LOG may be JSON-lines audit logs, gzip files, rotated sets and folders (read as 'hunt' reads them). Each
     event becomes one row; request bodies are kept only for workloads and role bindings (what the detections
     read) — Secret and token bodies never enter the store. Each run adds new files: ingesting the same log twice
-    stores its events twice (the hunt still counts each request once). Exit 3 when lines were skipped.
+    stores its events twice (the hunt still counts each request once). The hunt reads a day's files in the order
+    they were ingested: ingest a rotated set in one run (it is read oldest first) or its files oldest first.
+    Exit 3 when lines were skipped.
     """
     from kubeward.audit.store.ingest import ingest
     from kubeward.audit.store.schema import SCHEMA_VERSION, StoreError
