@@ -155,17 +155,16 @@ def _table(names: list[str], rows: list[tuple[Any, ...]]) -> str:
 
 
 SQL_EXAMPLES = """\b
-Examples (a request has one row per logged stage; its outcome is on the later stages, so group by audit_id):
+Examples:
   # who read Secrets, by user (kubelets excluded, refused requests left out)
-  kubeward audit sql --store DIR "SELECT user, count(*) AS reads FROM (SELECT audit_id, any_value(user) AS user,
-    max(coalesce(code, 0)) AS code FROM events WHERE resource = 'secrets' AND subresource = ''
-    AND verb IN ('get', 'list', 'watch') GROUP BY audit_id)
-    WHERE code < 400 AND user NOT LIKE 'system:node:%' GROUP BY user ORDER BY reads DESC"
+  kubeward audit sql --store DIR "SELECT user, count(*) AS reads FROM requests
+    WHERE resource = 'secrets' AND subresource = '' AND verb IN ('get', 'list', 'watch')
+    AND coalesce(code, 0) < 400 AND user NOT LIKE 'system:node:%' GROUP BY user ORDER BY reads DESC"
   # RBAC changes per day
-  kubeward audit sql --store DIR "SELECT day, count(*) AS changes FROM (SELECT audit_id, any_value(day) AS day,
-    max(coalesce(code, 0)) AS code FROM events WHERE api_group = 'rbac.authorization.k8s.io' AND subresource = ''
-    AND verb IN ('create', 'update', 'patch', 'delete', 'deletecollection') GROUP BY audit_id)
-    WHERE code < 400 GROUP BY day ORDER BY day"
+  kubeward audit sql --store DIR "SELECT day, count(*) AS changes FROM requests
+    WHERE api_group = 'rbac.authorization.k8s.io' AND subresource = ''
+    AND verb IN ('create', 'update', 'patch', 'delete', 'deletecollection')
+    AND coalesce(code, 0) < 400 GROUP BY day ORDER BY day"
   # the columns
   kubeward audit sql --store DIR "DESCRIBE events"
 """
@@ -176,14 +175,15 @@ Examples (a request has one row per logged stage; its outcome is on the later st
 @click.option("--store", required=True, type=click.Path(file_okay=False, path_type=Path), help=_STORE_HELP)
 @click.option("-o", "--output", "fmt", type=click.Choice(("table", "json", "csv")), default="table", show_default=True)
 def sql_command(query: str, store: Path, fmt: str) -> None:
-    """Run one read-only SQL QUERY (DuckDB) over the view 'events' of a store.
+    """Run one read-only SQL QUERY (DuckDB) over the views 'events' and 'requests' of a store.
 
-    'events' has one row per audit event: audit_id, stage, level, verb, request_uri, user, groups,
-    impersonated_user, impersonated_groups, source_ips, user_agent, api_group, resource, subresource, namespace,
-    name, code (NULL before the response), decision (authorization.k8s.io/decision), annotations (map), time
-    (requestReceivedTimestamp, UTC), request_object (workloads and role bindings only) and day (partition).
-    One request has one row per logged stage and its outcome (code, decision) is on the later stages: group by
-    audit_id to count requests, as in the examples. Only SELECT (and WITH, DESCRIBE, SHOW, EXPLAIN of a SELECT)
+    'events' has one row per audit event (one stage of one request): audit_id, stage, level, verb, request_uri,
+    user, groups, impersonated_user, impersonated_groups, source_ips, user_agent, api_group, resource,
+    subresource, namespace, name, code (NULL before the response), decision (authorization.k8s.io/decision),
+    annotations (map), time (requestReceivedTimestamp, UTC), request_object (workloads and role bindings only)
+    and day (partition). 'requests' has one row per audit_id: the request's attributes, its outcome (code,
+    decision: on the later stages), its stages and event count — count requests there. Only SELECT (and WITH,
+    DESCRIBE, SHOW, EXPLAIN of a SELECT)
     is run; COPY, ATTACH, SET, INSTALL and other statements are refused, so a query never writes files or
     downloads extensions. Corrupt Parquet files are named and left out (exit 3).
     """

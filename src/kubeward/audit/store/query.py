@@ -90,17 +90,34 @@ def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+REQUESTS_VIEW = """
+CREATE VIEW requests AS
+SELECT audit_id, any_value(day) AS day, min(time) AS time, any_value(user) AS user, any_value("groups") AS "groups",
+       any_value(impersonated_user) AS impersonated_user, any_value(verb) AS verb, any_value(api_group) AS api_group,
+       any_value(resource) AS resource, any_value(subresource) AS subresource, any_value(namespace) AS namespace,
+       max(name) AS name, max(code) AS code, max(decision) AS decision, any_value(source_ips) AS source_ips,
+       any_value(user_agent) AS user_agent, any_value(request_uri) AS request_uri,
+       list_distinct(list(stage)) AS stages, count(*) AS events
+FROM events GROUP BY audit_id
+"""
+"""One row per request (``auditID``): its outcome (``code``, ``decision``) is on the later stages, its name may be
+back-filled by them; duplicate rows from a log ingested twice collapse."""
+
+
 def create_view(con: duckdb.DuckDBPyConnection, files: list[Path]) -> None:
-    """``events``: every row of ``files`` with the Hive column ``day`` (VARCHAR: ``YYYY-MM-DD`` or ``unknown``)."""
+    """``events``: every row of ``files`` with the Hive column ``day`` (VARCHAR: ``YYYY-MM-DD`` or ``unknown``);
+    ``requests``: one row per request (:data:`REQUESTS_VIEW`).
+    """
     if not files:
         con.register("_kubeward_no_events", SCHEMA.empty_table())
         con.execute("CREATE VIEW events AS SELECT *, NULL::VARCHAR AS day FROM _kubeward_no_events")
-        return
-    listing = ", ".join(_sql_string(str(path)) for path in files)
-    con.execute(
-        f"CREATE VIEW events AS SELECT * FROM read_parquet([{listing}], hive_partitioning = true, "  # noqa: S608
-        "hive_types = {'day': VARCHAR}, union_by_name = true)"
-    )
+    else:
+        listing = ", ".join(_sql_string(str(path)) for path in files)
+        con.execute(
+            f"CREATE VIEW events AS SELECT * FROM read_parquet([{listing}], hive_partitioning = true, "  # noqa: S608
+            "hive_types = {'day': VARCHAR}, union_by_name = true)"
+        )
+    con.execute(REQUESTS_VIEW)
 
 
 def _days(where: HuntFilter) -> tuple[str | None, str | None]:
