@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 import msgspec
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 _STORE_HELP = "Store folder (created by 'kubeward audit ingest'): DIR/day=YYYY-MM-DD/part-*.parquet."
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(ExitCode.ERROR)
 
@@ -74,7 +74,6 @@ def ingest_command(logs: tuple[Path, ...], store: Path) -> None:
         result = ingest(read_events(logs, stats), store)
     except StoreError as exc:
         _fail(str(exc))
-        return
     size = result.bytes_written
     by_day = sorted(result.days.items())
     days = ", ".join(f"{day}: {rows}" for day, rows in by_day) or "none"
@@ -197,7 +196,6 @@ def sql_command(query: str, store: Path, fmt: str) -> None:
         files = list_files(store, stats)
     except StoreError as exc:
         _fail(str(exc))
-        return
     con = connect()
     create_view(con, files)
     con.execute("SET lock_configuration = true")
