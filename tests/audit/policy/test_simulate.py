@@ -70,9 +70,13 @@ def line(event: dict[str, Any]) -> str:
     return json.dumps(event, separators=(",", ":"))
 
 
-def size(event: dict[str, Any], level: str, *keep: str) -> int:
-    """The apiserver's line for this event at ``level`` keeping the ``keep`` bodies, plus its newline."""
-    at = {k: v for k, v in event.items() if k not in ("requestObject", "responseObject") or k in keep}
+def size(event: dict[str, Any], level: str, *keep: str, received: bool = False) -> int:
+    """The apiserver's line for this event at ``level`` keeping the ``keep`` bodies, plus its newline; with
+    ``received``, its RequestReceived event (no response status, no annotations)."""
+    dropped = ("requestObject", "responseObject", *(("responseStatus", "annotations") if received else ()))
+    at = {k: v for k, v in event.items() if k not in dropped or k in keep}
+    if received:
+        at["stage"] = "RequestReceived"
     at["level"] = level
     return len(line(at)) + 1
 
@@ -168,9 +172,13 @@ def test_request_received_synthesized_when_the_source_omitted_it(tmp_path: Path)
     by_id = {e["auditID"]: e for e in without if e["stage"] == "ResponseComplete"}
     logged = {day: [e for e in without if e["requestReceivedTimestamp"] == when] for day, when in
               (("2026-03-02", DAY1), ("2026-03-03", DAY2))}  # fmt: skip
-    # one RequestReceived per request at Metadata size (of its last stage), none for the 401 (a5)
-    synthetic1 = sum(size(by_id[i], "Metadata") for i in ("a1", "a2", "a3"))
-    synthetic2 = sum(size(by_id[i], "Metadata") for i in ("a4", "a6"))
+    # one RequestReceived per request, sized from its last stage without what RequestReceived lacks; none for the
+    # 401 (a5)
+    synthetic1 = sum(size(by_id[i], "Metadata", received=True) for i in ("a1", "a2", "a3"))
+    synthetic2 = sum(size(by_id[i], "Metadata", received=True) for i in ("a4", "a6"))
+    # ... which is exactly the size of the RequestReceived events the source had
+    received = {e["auditID"]: size(e, "Metadata") for e in TRAFFIC if e["stage"] == "RequestReceived"}
+    assert synthetic1 + synthetic2 == sum(received.values())
     assert rows(doc) == {
         ("2026-03-02", 1): (3 + 3, sum(size(e, "Metadata") for e in logged["2026-03-02"]) + synthetic1, False, 3, 0),
         ("2026-03-03", 1): (4 + 2, sum(size(e, "Metadata") for e in logged["2026-03-03"]) + synthetic2, False, 2, 0),

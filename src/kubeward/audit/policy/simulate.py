@@ -13,9 +13,10 @@ ResponseComplete/Panic). When the simulated level needs a body the source did no
 the event is counted but its bytes are a lower bound ("bodies not in source"; not for reads, which send no
 body, watches, which log no response, or exec/attach/port-forward/proxy streams). When the source has no
 RequestReceived event at all (its policy omitted that stage) and a rule keeps RequestReceived, one RequestReceived
-per request that rule matched is synthesized at Metadata size (never for 401s: the apiserver emits only
-ResponseStarted for them). Not modelled: ``omitManagedFields`` (bodies are taken as logged) and stages the source
-policy omitted other than RequestReceived.
+per request that rule matched is synthesized, sized as the request's last logged stage without bodies,
+response status and annotations (never for 401s: the apiserver emits only ResponseStarted for them).
+Not modelled: ``omitManagedFields`` (bodies are taken as logged) and stages the source policy omitted other than
+RequestReceived.
 
 Input: native JSON-lines logs (plain or gzip, rotated sets, folders); managed-service formats (EKS, GKE, AKS) and
 EventList lines are not simulated (they are counted as non-audit lines).
@@ -57,18 +58,32 @@ class LoggedEvent(msgspec.Struct, gc=False):
     requestURI: str = ""
     user: UserInfo = msgspec.field(default_factory=UserInfo)
     objectRef: ObjectRef | None = None
-    responseStatus: ResponseStatus | None = None
+    responseStatus: msgspec.Raw = msgspec.Raw()
     requestObject: msgspec.Raw = msgspec.Raw()
     responseObject: msgspec.Raw = msgspec.Raw()
+    annotations: msgspec.Raw = msgspec.Raw()
     requestReceivedTimestamp: dt.datetime | None = None
+
+    @property
+    def code(self) -> int:
+        """The response code; 0 before the response (or when the status is not an object)."""
+        if not self.responseStatus:
+            return 0
+        try:
+            return _STATUS.decode(self.responseStatus).code
+        except msgspec.DecodeError:
+            return 0
 
 
 _DECODER = msgspec.json.Decoder(LoggedEvent)
+_STATUS = msgspec.json.Decoder(ResponseStatus)
+STATUS_KEY = len(b',"responseStatus":')
+ANNOTATIONS_KEY = len(b',"annotations":')
 
 
 def request_of(event: LoggedEvent) -> Request:
     """The authorizer attributes the checker saw for this request."""
-    code = event.responseStatus.code if event.responseStatus is not None else 0
+    code = event.code
     user = None if code == 401 and not event.user.username else event.user.username
     groups = tuple(event.user.groups) if user is not None else ()
     ref = event.objectRef
@@ -248,11 +263,15 @@ class _Run:
             self.candidate(event, line_length, day, decision)
 
     def candidate(self, event: LoggedEvent, line_length: int, day: str, decision: Decision) -> None:
-        """One synthesized RequestReceived per request, at Metadata size of its last logged stage."""
+        """One synthesized RequestReceived per request, sized as its last logged stage at Metadata without what
+        only later stages carry (responseStatus, annotations).
+        """
         if event.stage == "RequestReceived":
             return
-        size, _ = event_size(event, line_length, "Metadata")
-        size += len(decision.level) - len("Metadata")
+        size, _ = event_size(event, line_length, "Metadata")  # no bodies at RequestReceived
+        size += len(decision.level) - len("Metadata") + len("RequestReceived") - len(event.stage)
+        status, annotations = len(event.responseStatus), len(event.annotations)
+        size -= (STATUS_KEY + status if status else 0) + (ANNOTATIONS_KEY + annotations if annotations else 0)
         if event.stage == "ResponseStarted":
             self.pending[event.auditID] = (day, decision, size)
             return
