@@ -10,11 +10,12 @@ import msgspec
 
 from kubeward.audit.events.anomalies import ChangeWindow, ChangeWindowError, Settings, find_anomalies
 from kubeward.audit.events.detections import BY_ID, DETECTIONS
-from kubeward.audit.events.hunt import MAX_EVENTS, HuntFilter
+from kubeward.audit.events.hunt import MAX_EVENTS, HuntFilter, hunt
 from kubeward.audit.events.output import FORMATS, render_anomalies, render_csv, render_json, render_table
 from kubeward.audit.events.parallel import hunt_paths
 from kubeward.audit.events.reader import ReadStats, read_events
 from kubeward.cli.audit_policy import policy
+from kubeward.cli.audit_store import ingest_command, sql_command, store_events
 from kubeward.report.exit_codes import ExitCode
 
 
@@ -24,6 +25,8 @@ def audit() -> None:
 
 
 audit.add_command(policy)
+audit.add_command(ingest_command)
+audit.add_command(sql_command)
 
 
 def _demo_log() -> Path:
@@ -63,6 +66,7 @@ def _time(value: str | None, option: str) -> dt.datetime | None:
 @audit.command("hunt")
 @click.argument("logs", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--demo", is_flag=True, help="Read the bundled demo audit log.")
+@click.option("--store", type=click.Path(file_okay=False, path_type=Path), help="Hunt over a store ('audit ingest').")
 @click.option("--since", metavar="TIME", help="Only requests received at or after TIME (ISO 8601, UTC if no zone).")
 @click.option("--until", metavar="TIME", help="Only requests received before TIME.")
 @click.option("--user", "users", multiple=True, metavar="NAME", help="Only this caller or impersonated user.")
@@ -86,6 +90,7 @@ def _time(value: str | None, option: str) -> dt.datetime | None:
 def hunt_command(
     logs: tuple[Path, ...],
     demo: bool,
+    store: Path | None,
     since: str | None,
     until: str | None,
     users: tuple[str, ...],
@@ -98,14 +103,18 @@ def hunt_command(
 
     LOG may be JSON-lines audit logs, gzip files, rotated sets and folders; a request counts once
     whatever stages were logged. Exit 3 when lines were skipped, 2 when an input was unreadable.
+    With --store DIR the events come from a store written by 'kubeward audit ingest' instead.
     """
     paths = (*logs, _demo_log()) if demo else logs
-    if not paths:
-        raise click.UsageError("give at least one LOG or --demo")
+    if bool(paths) == (store is not None):
+        raise click.UsageError("give at least one LOG or --demo, or --store DIR (not both)")
     where = HuntFilter(_time(since, "--since"), _time(until, "--until"), frozenset(users), frozenset(namespaces))
     detections = tuple(BY_ID[q] for q in dict.fromkeys(questions)) if questions else DETECTIONS
     stats = ReadStats()
-    result = hunt_paths(paths, stats, detections, where, limit=max_events)
+    if store is None:
+        result = hunt_paths(paths, stats, detections, where, limit=max_events)
+    else:
+        result = hunt(store_events(store, stats, where), detections, where, limit=max_events)
     if fmt == "json":
         click.echo(render_json(result, stats))
     elif fmt == "csv":

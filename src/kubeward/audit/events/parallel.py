@@ -19,7 +19,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 from kubeward.audit.events.detections import BY_ID, DETECTIONS, Detection
-from kubeward.audit.events.hunt import MAX_EVENTS, Hunt, HuntFilter
+from kubeward.audit.events.hunt import MAX_EVENTS, Hunt, HuntFilter, paused_gc
 from kubeward.audit.events.model import Event
 from kubeward.audit.events.reader import ReadStats, block_events, blocks, expand, read_blocks
 
@@ -66,7 +66,7 @@ def plan(paths: Sequence[Path], part_size: int = PART_SIZE) -> list[Part]:
 
 
 def _new_state(detection_ids: tuple[str, ...], where: HuntFilter, limit: int) -> Hunt:
-    gc.disable()  # as in hunt(): millions of short-lived acyclic objects; reference counting frees them
+    gc.disable()  # a worker process does nothing else: see paused_gc()
     return Hunt(tuple(BY_ID[i] for i in detection_ids), where, track_orphans=True, limit=limit)
 
 
@@ -214,11 +214,6 @@ def _sequential(
     paths: Sequence[Path], stats: ReadStats, detections: tuple[Detection, ...], where: HuntFilter, limit: int
 ) -> Hunt:
     state = Hunt(detections, where, limit=limit)
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         _feed(state, read_blocks(paths, stats, state.prefilter))
-    finally:
-        if was_enabled:
-            gc.enable()
     return state
