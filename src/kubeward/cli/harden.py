@@ -416,3 +416,13 @@ def copy_demo(directory: str) -> None:
         _fail(f"{directory} exists and is not empty")
     shutil.copytree(demo_root(), target, dirs_exist_ok=True)
     click.echo(f"copied the demo cluster to {directory}; next: kubeward scan {directory}", err=True)
+
+
+def _register_access_commands() -> None:
+    """``harden rbac|workloads|kubeconfig`` live in their own module (they read RBAC and workloads)."""
+    from kubeward.cli.harden_access import register
+
+    register(harden)
+
+
+_register_access_commands()

@@ -23,8 +23,12 @@ from kubeward.audit.events.hunt import MAX_EVENTS, Hunt, HuntFilter, paused_gc
 from kubeward.audit.events.model import Event
 from kubeward.audit.events.reader import ReadStats, block_events, blocks, expand, read_blocks
 
-PART_SIZE = 96 << 20
-"""Bytes of log per piece: large enough to amortize handing it over, small enough to balance the cores."""
+PART_SIZE = 32 << 20
+"""Bytes of plain log per part: large enough to amortize a task, small enough to balance the cores
+(measured on 1 GiB, 2 cores: 32 MiB parts 3.35 s, 96 MiB 3.39 s, 16 MiB 3.45 s)."""
+GZIP_PIECE = 16 << 20
+"""Decompressed bytes handed to a worker at a time (1 GiB gzip, 2 cores: 16 MiB pieces 5.1 s, 96 MiB 6.8 s,
+one process with a decompression thread 7.7 s — smaller pieces keep both cores busy and memory low)."""
 
 _BLOCK = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -173,7 +177,7 @@ def hunt_paths(
         for part in parts:
             if part.end is None and _is_gzip(part.path):
                 stats.files += 1
-                for first, data in _pieces(part.path, stats, part_size):
+                for first, data in _pieces(part.path, stats, min(part_size, GZIP_PIECE)):
                     in_flight.append(
                         (part.path, True, pool.submit(_hunt_piece, part.path, first, data, ids, where, limit))
                     )
