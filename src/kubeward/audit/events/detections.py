@@ -278,7 +278,7 @@ DETECTIONS: tuple[Detection, ...] = (
         "PodSecurity's audit-violations annotation flags them at Metadata level.",
         privileged_workload,
         hints=(
-            *(resource(r, _POD_WRITES) for r in sorted(WORKLOAD_RESOURCES)),
+            *(resource(r, _POD_WRITES, needs_body=True) for r in sorted(WORKLOAD_RESOURCES)),
             Hint(b'"pod-security.kubernetes.io/audit-violations"'),
         ),
     ),

@@ -38,6 +38,23 @@ class Hint:
     """The caller's name (``user.username``) does not start with this."""
     not_paths: frozenset[bytes] = frozenset()
     """The path of ``requestURI`` (before any ``?``) is not one of these."""
+    needs_body: bool = False
+    """The line logs a request body (``requestObject``): the predicate reads it."""
+
+    @property
+    def ahead(self) -> bytes | None:
+        """What follows a resource literal on every line this hint can match, as a regex (the conditions
+        the scan itself can check, in C, before any Python runs); None when nothing can be required.
+        """
+        parts = []
+        if self.subresources is not None and b"" not in self.subresources:
+            names = b"|".join(map(re.escape, sorted(self.subresources)))
+            parts.append(b'[^}\n]*"subresource":"(?:' + names + b')"')
+        if self.needs_body:
+            parts.append(b'[^\n]*"requestObject":')
+        if not parts:
+            return None
+        return b"".join(b"(?=" + part + b")" for part in parts)
 
     @property
     def conditional(self) -> bool:
@@ -46,7 +63,11 @@ class Hint:
 
 
 def resource(
-    name: str, verbs: Iterable[str] = (), subresources: Iterable[str] | None = None, not_user_prefix: str = ""
+    name: str,
+    verbs: Iterable[str] = (),
+    subresources: Iterable[str] | None = None,
+    not_user_prefix: str = "",
+    needs_body: bool = False,
 ) -> Hint:
     """A request for ``name`` (``objectRef.resource``), with conditions."""
     return Hint(
@@ -54,6 +75,7 @@ def resource(
         frozenset(v.encode() for v in verbs),
         frozenset(s.encode() for s in subresources) if subresources is not None else None,
         b'"username":"' + not_user_prefix.encode() if not_user_prefix else b"",
+        needs_body=needs_body,
     )
 
 
@@ -83,9 +105,17 @@ class Prefilter:
                 resources[literal[len(_RESOURCE) : -1]] = (plain, conditional)
             else:
                 literals.append((literal, plain, conditional))
-        # One regex for every resource: sre finds its literal prefix at C speed, then checks the name.
-        names = b"|".join(map(re.escape, sorted(resources)))
-        self._resources = re.compile(re.escape(_RESOURCE) + b"(" + names + b')"') if resources else None
+        # One regex for every resource: sre finds its literal prefix at C speed, then checks the name and what
+        # must follow it on the line (a subresource, a logged body) when every hint of that resource says so.
+        alternatives = []
+        for name in sorted(resources):
+            aheads = [hint.ahead for _, hint in by_literal[_RESOURCE + name + b'"']]
+            alternative = re.escape(name) + b'"'
+            if all(ahead is not None for ahead in aheads):
+                alternative += b"(?:" + b"|".join(a for a in aheads if a is not None) + b")"
+            alternatives.append(alternative)
+        pattern = re.escape(_RESOURCE) + b"(?:" + b"|".join(alternatives) + b")"
+        self._resources = re.compile(pattern) if resources else None
         self._by_resource = resources
         self._literals = tuple(literals)
 
@@ -102,8 +132,10 @@ class Prefilter:
         if self._resources is not None:
             by_resource = self._by_resource
             for match in self._resources.finditer(block):
-                plain, conditional = by_resource[match.group(1)]
-                at, after = match.span()
+                at = match.start()
+                after = find(b'"', at + 12)
+                plain, conditional = by_resource[block[at + 12 : after]]
+                after += 1
                 start = rfind(b"\n", 0, at) + 1
                 bits = plain
                 verb: bytes | None = None
