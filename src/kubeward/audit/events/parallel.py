@@ -21,7 +21,7 @@ from pathlib import Path
 from kubeward.audit.events.detections import BY_ID, DETECTIONS, Detection
 from kubeward.audit.events.hunt import MAX_EVENTS, Hunt, HuntFilter, paused_gc
 from kubeward.audit.events.model import Event
-from kubeward.audit.events.reader import ReadStats, block_events, blocks, expand, read_blocks
+from kubeward.audit.events.reader import ReadStats, block_events, blocks, expand, pieces, read_blocks
 
 PART_SIZE = 32 << 20
 """Bytes of plain log per part: large enough to amortize a task, small enough to balance the cores
@@ -93,14 +93,12 @@ def _hunt_part(part: Part, detection_ids: tuple[str, ...], where: HuntFilter, li
     return state, stats
 
 
-def _hunt_piece(
-    path: Path, first: int, data: bytes, detection_ids: tuple[str, ...], where: HuntFilter, limit: int
-) -> _Result:
-    """Whole lines of a decompressed stream, numbered from ``first``."""
+def _hunt_piece(path: Path, data: bytes, detection_ids: tuple[str, ...], where: HuntFilter, limit: int) -> _Result:
+    """Whole lines of a decompressed stream (numbered from 1 here; the fold shifts them)."""
     state = _new_state(detection_ids, where, limit)
     stats = ReadStats()
     prefilter = state.prefilter
-    _feed(state, (block_events(path, number, block, stats, prefilter) for number, block in _split(first, data)))
+    _feed(state, (block_events(path, number, block, stats, prefilter) for number, block in _split(1, data)))
     return state, stats
 
 
@@ -126,22 +124,6 @@ def _feed(state: Hunt, stream: Iterator[tuple[list[Event], list[int] | None]]) -
                 state.add(event, mask)
 
 
-def _pieces(path: Path, stats: ReadStats, size: int) -> Iterator[tuple[int, bytes]]:
-    """A compressed file's lines in pieces of about ``size`` bytes; decompression problems go to ``stats``."""
-    pending: list[bytes] = []
-    pending_size, first = 0, 1
-    for number, block in blocks(path, stats):
-        if not pending:
-            first = number
-        pending.append(block)
-        pending_size += len(block)
-        if pending_size >= size:
-            yield first, b"".join(pending)
-            pending, pending_size = [], 0
-    if pending:
-        yield first, b"".join(pending)
-
-
 def hunt_paths(
     paths: Sequence[Path],
     stats: ReadStats,
@@ -160,13 +142,13 @@ def hunt_paths(
     ids = tuple(d.id for d in detections)
     merged: Hunt | None = None
     offsets: dict[Path, int] = {}
-    in_flight: deque[tuple[Path, bool, Future[_Result]]] = deque()
+    in_flight: deque[tuple[Path, Future[_Result]]] = deque()
 
     def fold() -> None:
         nonlocal merged
-        path, numbered, future = in_flight.popleft()
+        path, future = in_flight.popleft()
         state, part_stats = future.result()
-        stats.merge(part_stats, 0 if numbered else offsets.get(path, 0))
+        stats.merge(part_stats, offsets.get(path, 0))
         offsets[path] = offsets.get(path, 0) + part_stats.lines
         if merged is None:
             merged = state
@@ -177,14 +159,12 @@ def hunt_paths(
         for part in parts:
             if part.end is None and _is_gzip(part.path):
                 stats.files += 1
-                for first, data in _pieces(part.path, stats, min(part_size, GZIP_PIECE)):
-                    in_flight.append(
-                        (part.path, True, pool.submit(_hunt_piece, part.path, first, data, ids, where, limit))
-                    )
+                for data in pieces(part.path, stats, min(part_size, GZIP_PIECE)):
+                    in_flight.append((part.path, pool.submit(_hunt_piece, part.path, data, ids, where, limit)))
                     while len(in_flight) > workers + 1:
                         fold()
                 continue
-            in_flight.append((part.path, False, pool.submit(_hunt_part, part, ids, where, limit)))
+            in_flight.append((part.path, pool.submit(_hunt_part, part, ids, where, limit)))
             while len(in_flight) > workers + 1:
                 fold()
         while in_flight:
