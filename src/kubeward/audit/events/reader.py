@@ -399,7 +399,7 @@ def _head(path: Path) -> bytes:
             data = raw.read(1 << 16)
         if data[:2] == _GZIP_MAGIC:
             data = zlib.decompressobj(wbits=31).decompress(data, 4096)
-    except (OSError, *GZIP_ERRORS):
+    except (OSError, zlib.error):
         return b""  # blocks() reports the problem
     return data[:4096]
 
