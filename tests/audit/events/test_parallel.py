@@ -150,3 +150,20 @@ def test_requests_beyond_the_limit_are_counted_once_not_kept(tmp_path: Path) -> 
         stats = ReadStats()
         answer = hunt_paths([log], stats, workers=workers, part_size=part_size, limit=10).answers["secret-reads"]
         assert (answer.requests, len(answer.matches), answer.overflow) == (30, 10, 20)
+
+
+def test_ranges_without_final_newline_and_with_overlong_lines(tmp_path: Path, monkeypatch: Any) -> None:
+    from kubeward.audit.events import parallel
+
+    lines = log_lines(3, 150)
+    log = tmp_path / "audit.log"
+    log.write_text("\n".join(lines))  # no newline after the last line
+    single_stats = ReadStats()
+    single = as_document(hunt(read_events([log], single_stats)), single_stats)
+    stats = ReadStats()
+    mapped = as_document(hunt_paths([log], stats, workers=2, part_size=5000), stats)
+    assert mapped["questions"] == single["questions"] and mapped["input"] == single["input"]
+    monkeypatch.setattr(parallel, "MAX_LINE", 100)  # every line is "overlong" for the map: the stream takes over
+    stats = ReadStats()
+    streamed = as_document(hunt_paths([log], stats, workers=2, part_size=5000), stats)
+    assert streamed["questions"] == single["questions"] and streamed["input"] == single["input"]

@@ -11,6 +11,7 @@ flat whatever the input's size.
 
 import dataclasses
 import gc
+import mmap
 import multiprocessing
 import os
 from collections import deque
@@ -21,7 +22,7 @@ from pathlib import Path
 from kubeward.audit.events.detections import BY_ID, DETECTIONS, Detection
 from kubeward.audit.events.hunt import MAX_EVENTS, Hunt, HuntFilter, paused_gc
 from kubeward.audit.events.model import Event
-from kubeward.audit.events.reader import ReadStats, block_events, blocks, expand, pieces, read_blocks
+from kubeward.audit.events.reader import MAX_LINE, ReadStats, block_events, blocks, expand, pieces, read_blocks
 
 PART_SIZE = 32 << 20
 """Bytes of plain log per part: large enough to amortize a task, small enough to balance the cores
@@ -83,14 +84,38 @@ def _hunt_part(part: Part, detection_ids: tuple[str, ...], where: HuntFilter, li
         _feed(state, read_blocks([part.path], stats, prefilter))
     else:
         stats.files += part.start == 0
-        _feed(
-            state,
-            (
-                block_events(part.path, first, b, stats, prefilter)
-                for first, b in blocks(part.path, stats, part.start, part.end)
-            ),
-        )
+        _feed(state, _range_events(part, stats, state))
     return state, stats
+
+
+def _range_events(part: Part, stats: ReadStats, state: Hunt) -> Iterator[tuple[list[Event], list[int] | None]]:
+    """A plain file's byte range through a memory map: one copy per block and one newline count, where the
+    streaming reader needs two of each. A line longer than ``MAX_LINE`` sends the range to that reader, which
+    skips it without holding it.
+    """
+    assert part.end is not None
+    prefilter = state.prefilter
+    try:
+        with part.path.open("rb") as raw, mmap.mmap(raw.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            position, number = part.start, 1
+            while position < part.end:
+                cut = mapped.find(b"\n", min(position + _BLOCK, part.end - 1), part.end)
+                end = part.end if cut < 0 else cut + 1
+                if end - position > MAX_LINE:
+                    break
+                block = mapped[position:end]
+                if end == part.end and not block.endswith(b"\n"):
+                    block += b"\n"
+                lines = block.count(b"\n")
+                yield block_events(part.path, number, block, stats, prefilter, lines)
+                number += lines
+                position = end
+            else:
+                return
+    except (OSError, ValueError):
+        position, number = part.start, 1  # unreadable or unmappable: the streaming reader reports it
+    for first, block in blocks(part.path, stats, position, part.end):
+        yield block_events(part.path, number - 1 + first, block, stats, prefilter)
 
 
 def _hunt_piece(path: Path, data: bytes, detection_ids: tuple[str, ...], where: HuntFilter, limit: int) -> _Result:
@@ -98,19 +123,22 @@ def _hunt_piece(path: Path, data: bytes, detection_ids: tuple[str, ...], where: 
     state = _new_state(detection_ids, where, limit)
     stats = ReadStats()
     prefilter = state.prefilter
-    _feed(state, (block_events(path, number, block, stats, prefilter) for number, block in _split(1, data)))
+    _feed(state, (block_events(path, n, block, stats, prefilter, lines) for n, block, lines in _split(1, data)))
     return state, stats
 
 
-def _split(first: int, data: bytes) -> Iterator[tuple[int, bytes]]:
-    """``data`` (whole lines) in blocks of about ``_BLOCK`` bytes, each with the number of its first line."""
+def _split(first: int, data: bytes) -> Iterator[tuple[int, bytes, int]]:
+    """``data`` (whole lines) in blocks of about ``_BLOCK`` bytes, each with the number of its first line and
+    its newline count.
+    """
     start = 0
     while start < len(data):
         cut = data.find(b"\n", min(start + _BLOCK, len(data) - 1))
         end = len(data) if cut < 0 else cut + 1
         block = data[start:end]
-        yield first, block
-        first += block.count(b"\n")
+        lines = block.count(b"\n")
+        yield first, block, lines
+        first += lines
         start = end
 
 

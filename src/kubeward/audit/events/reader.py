@@ -279,14 +279,21 @@ def blocks(path: Path, stats: ReadStats, start: int = 0, end: int | None = None)
 
 
 def block_events(
-    path: Path, first: int, block: bytes, stats: ReadStats, prefilter: Prefilter | None = None
+    path: Path,
+    first: int,
+    block: bytes,
+    stats: ReadStats,
+    prefilter: Prefilter | None = None,
+    lines: int | None = None,
 ) -> tuple[list[Event], list[int] | None]:
     """Decode a block at once; only a block holding a bad line, non-audit JSON or an EventList is redone
     line by line, to locate and count what it skips. With a prefilter, a block of compact audit JSON has
     only its candidate lines decoded (its other lines are counted as events without being parsed), and each
-    event comes with the mask of detections its line may match; otherwise the masks are None.
+    event comes with the mask of detections its line may match; otherwise the masks are None. ``lines`` is
+    the block's newline count when the caller already has it.
     """
-    lines = block.count(b"\n")
+    if lines is None:
+        lines = block.count(b"\n")
     stats.lines += lines
     if block[:1].isdigit():
         block = managed.EXPORT_PREFIXES.sub(b"", block)
