@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from kubeward.audit.events.hunt import hunt
 from kubeward.audit.events.output import as_document
-from kubeward.audit.events.parallel import hunt_paths, plan
+from kubeward.audit.events.parallel import Part, hunt_paths, plan
 from kubeward.audit.events.reader import ReadStats, read_events
 
 from .test_hunt import ALLOW, FORBID, event
@@ -167,3 +167,17 @@ def test_ranges_without_final_newline_and_with_overlong_lines(tmp_path: Path, mo
     stats = ReadStats()
     streamed = as_document(hunt_paths([log], stats, workers=2, part_size=5000), stats)
     assert streamed["questions"] == single["questions"] and streamed["input"] == single["input"]
+
+
+def test_a_large_pretty_printed_export_is_one_part(tmp_path: Path) -> None:
+    events = [json.loads(line) for line in log_lines(5, 60)]
+    document = tmp_path / "filter-log-events.json"
+    document.write_text(json.dumps({"events": [{"message": json.dumps(e)} for e in events]}, indent=4))
+    assert plan([document], part_size=1000) == [Part(document)]
+    single_stats = ReadStats()
+    single = as_document(hunt(read_events([document], single_stats)), single_stats)
+    stats = ReadStats()
+    assert (
+        as_document(hunt_paths([document], stats, workers=2, part_size=1000), stats)["questions"] == single["questions"]
+    )
+    assert single_stats.events == len(events) and single_stats.bad_lines == 0

@@ -3,9 +3,9 @@ its own process, and the pieces' answers are folded in log order with :meth:`Hun
 answers of one pass over the whole log (stages of a request that straddle a cut are joined on ``auditID``).
 
 A plain file is cut every ``PART_SIZE`` bytes and each worker reads its own range. A gzip stream can only be
-read from its start, so it is decompressed here (in a thread: zlib releases the GIL) and its lines are handed
-to the workers in pieces of ``PART_SIZE`` bytes; decompression and parsing then run side by side. A JSON
-document (a pretty-printed export) is one piece. Only a few pieces are in flight at a time, so memory stays
+read from its start, so it is decompressed here (in a thread: ISA-L's inflate releases the GIL) and its lines
+are handed to the workers in pieces of ``GZIP_PIECE`` bytes; decompression and parsing then run side by side.
+A JSON document (a pretty-printed export) is one part. Only a few pieces are in flight at a time, so memory stays
 flat whatever the input's size.
 """
 
@@ -22,7 +22,16 @@ from pathlib import Path
 from kubeward.audit.events.detections import BY_ID, DETECTIONS, Detection
 from kubeward.audit.events.hunt import MAX_EVENTS, Hunt, HuntFilter, paused_gc
 from kubeward.audit.events.model import Event
-from kubeward.audit.events.reader import MAX_LINE, ReadStats, block_events, blocks, expand, pieces, read_blocks
+from kubeward.audit.events.reader import (
+    MAX_LINE,
+    ReadStats,
+    block_events,
+    blocks,
+    expand,
+    is_document,
+    pieces,
+    read_blocks,
+)
 
 PART_SIZE = 32 << 20
 """Bytes of plain log per part: large enough to amortize a task, small enough to balance the cores
@@ -53,8 +62,7 @@ def plan(paths: Sequence[Path], part_size: int = PART_SIZE) -> list[Part]:
         try:
             size = path.stat().st_size
             with path.open("rb") as raw:
-                head = raw.read(64)
-                if head[:2] == _GZIP_MAGIC or head.lstrip()[:1] in (b"[", b"{\n") or size <= part_size:
+                if raw.read(2) == _GZIP_MAGIC or size <= part_size or is_document(path):
                     parts.append(Part(path))
                     continue
                 cuts = [0]

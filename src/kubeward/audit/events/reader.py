@@ -399,6 +399,11 @@ def _document_events(path: Path, stats: ReadStats) -> list[Event]:
     return events
 
 
+def is_document(path: Path) -> bool:
+    """Whether ``path`` holds one JSON document (a pretty-printed export) rather than JSON lines."""
+    return _is_document(_head(path))
+
+
 def _head(path: Path) -> bytes:
     """The first decompressed bytes, enough to tell JSON lines from a JSON document."""
     try:
@@ -419,7 +424,7 @@ def read_blocks(
     """
     for path in expand(paths):
         stats.files += 1
-        if _is_document(_head(path)):
+        if is_document(path):
             events = _document_events(path, stats)
             stats.events += len(events)
             yield events, None
