@@ -4,7 +4,8 @@ Decoding every line is what makes a hunt slow; most traffic (lease renewals, con
 fetching the Secrets and tokens of their pods, events) can match no question. Each detection declares
 :class:`Hint` s: a literal found in every stage line of every request it can match, as the API server writes
 them — compact JSON from Go's ``encoding/json``, which escapes no ASCII letters, with fields in the Event
-struct's order — plus cheap conditions on the same line (one of some literals present, none of others).
+struct's order — plus conditions on fields of the same line (verb, subresource, caller, request path, a
+logged body).
 The literals are fields that are the same on every stage of a request (``verb``, ``objectRef``, ``user``,
 ``impersonatedUser``) or that the matching stage carries (``responseStatus.code``, ``annotations``), so a
 request's later stage that confirms or withdraws an answer passes the same conditions. Lines without a
