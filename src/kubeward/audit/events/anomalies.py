@@ -1,7 +1,7 @@
 """Anomalies: what an identity did in a detection window that its own history (the baseline) does not explain.
 
 Rule-based detections answer "who did X"; these answer "who did something new". One pass keeps, per identity,
-only first-seen times (Secrets read, source IPs, user-agent products) and per-day Secret-read counts — bounded
+only first-seen times (Secrets read, source IPs, user-agent products) and hourly Secret-read counts — bounded
 by the number of identities and objects, not by the log's size. When the pass ends the detection window is
 known (``--since/--until``, or the last ``window`` of the log) and everything before it is the baseline.
 
