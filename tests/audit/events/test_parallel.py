@@ -1,17 +1,21 @@
 """Hunting a log cut into parts in several processes gives exactly the answers of one pass."""
 
+import contextlib
 import gzip
 import json
+import os
 import random
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kubeward.audit.events.hunt import hunt
+from kubeward.audit.events.hunt import Hunt, hunt
 from kubeward.audit.events.output import as_document
 from kubeward.audit.events.parallel import Part, hunt_paths, plan
+from kubeward.audit.events.prefilter import PURE_PYTHON_ENV, HyperscanPrefilter, Prefilter
 from kubeward.audit.events.reader import ReadStats, read_events
 
 from .test_hunt import ALLOW, FORBID, event
@@ -96,6 +100,27 @@ def log_lines(seed: int, requests: int) -> list[str]:
     return lines
 
 
+@contextlib.contextmanager
+def prefilter_mode(pure_python: bool) -> Iterator[None]:
+    """Choose the prefilter for the hunts (and the worker processes they fork) inside the block."""
+    saved = os.environ.pop(PURE_PYTHON_ENV, None)
+    if pure_python:
+        os.environ[PURE_PYTHON_ENV] = "1"
+    try:
+        yield
+    finally:
+        os.environ.pop(PURE_PYTHON_ENV, None)
+        if saved is not None:
+            os.environ[PURE_PYTHON_ENV] = saved
+
+
+def test_hyperscan_is_used_where_installed() -> None:
+    with prefilter_mode(pure_python=False):
+        assert isinstance(Hunt().prefilter, HyperscanPrefilter)
+    with prefilter_mode(pure_python=True):
+        assert isinstance(Hunt().prefilter, Prefilter)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.integers(0, 10_000), st.integers(1, 120), st.integers(200, 4000))
 def test_parts_merge_to_the_single_pass_answer(tmp_path: Path, seed: int, requests: int, part_size: int) -> None:
@@ -103,10 +128,12 @@ def test_parts_merge_to_the_single_pass_answer(tmp_path: Path, seed: int, reques
     log.write_text("\n".join(log_lines(seed, requests)) + "\n")
     single_stats = ReadStats()
     single = as_document(hunt(read_events([log], single_stats)), single_stats)
-    parts_stats = ReadStats()
-    merged = as_document(hunt_paths([log], parts_stats, workers=2, part_size=part_size), parts_stats)
-    assert merged["questions"] == single["questions"]
-    assert merged["input"] == single["input"]
+    for pure_python in (False, True):  # the Hyperscan prefilter and the pure-Python one
+        with prefilter_mode(pure_python):
+            parts_stats = ReadStats()
+            merged = as_document(hunt_paths([log], parts_stats, workers=2, part_size=part_size), parts_stats)
+        assert merged["questions"] == single["questions"], pure_python
+        assert merged["input"] == single["input"]
     assert len(plan([log], part_size)) >= 1
     packed = log.with_suffix(".log.gz")
     packed.write_bytes(gzip.compress(log.read_bytes()))

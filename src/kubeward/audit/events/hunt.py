@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from kubeward.audit.events.detections import DETECTIONS, Detection
 from kubeward.audit.events.model import Event
-from kubeward.audit.events.prefilter import Prefilter, prefilter_for
+from kubeward.audit.events.prefilter import SelectsLines, prefilter_for
 
 ORPHAN_SLACK = dt.timedelta(minutes=5)
 """How far out of order the log backend may write requests (it writes in stage order, not receive order)."""
@@ -207,7 +207,7 @@ class Hunt:
         }
 
     @property
-    def prefilter(self) -> Prefilter | None:
+    def prefilter(self) -> SelectsLines | None:
         """The byte prefilter for these detections, with masks in the order :meth:`add` expects."""
         return prefilter_for(d.hints for d in self.detections)
 

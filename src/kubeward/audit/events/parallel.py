@@ -194,6 +194,7 @@ def hunt_paths(
         else:
             merged.merge(state)
 
+    _ = Hunt(detections, where).prefilter  # compiled once here, inherited by the forked workers
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
         for part in parts:
             if part.end is None and _is_gzip(part.path):

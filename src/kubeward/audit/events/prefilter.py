@@ -16,6 +16,8 @@ on average (a pretty-printed, re-serialized or wrapped log fails this and is dec
 with a torn or non-audit line, so bad input is still counted and located exactly).
 """
 
+import functools
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -197,11 +199,74 @@ def _path_allowed(block: bytes, start: int, end: int, not_paths: frozenset[bytes
     return block[at + 14 : query if query >= 0 else close] not in not_paths
 
 
-def prefilter_for(hints: Iterable[tuple[Hint, ...] | None]) -> Prefilter | None:
-    """The prefilter for detections with these hints; None when one of them cannot be prefiltered."""
+class HyperscanPrefilter:
+    """The same selection with Hyperscan (Intel's multi-pattern regex engine, PyPI ``hyperscan``): one pass over
+    a block finds every hint literal and its forward conditions (subresource, logged body) in C, about twice as
+    fast as the regex and literal scans of :class:`Prefilter`. The field conditions a forward scan cannot check
+    (verb, caller, request path) are left to the detections themselves: more lines are decoded, none is lost.
+    """
+
+    def __init__(self, hints: Sequence[tuple[Hint, ...]]) -> None:
+        import hyperscan
+
+        patterns: list[bytes] = []
+        self._masks: list[int] = []
+        for index, detection_hints in enumerate(hints):
+            for hint in detection_hints:
+                pattern = re.escape(hint.literal)
+                if hint.subresources is not None and b"" not in hint.subresources:
+                    names = b"|".join(map(re.escape, sorted(hint.subresources)))
+                    pattern += b'[^}\n]*"subresource":"(?:' + names + b')"'
+                if hint.needs_body:
+                    pattern += b'[^\n]*"requestObject":'
+                patterns.append(pattern)
+                self._masks.append(1 << index)
+        self._database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self._database.compile(
+            expressions=patterns, ids=list(range(len(patterns))), elements=len(patterns), flags=[0] * len(patterns)
+        )
+
+    def select(self, block: bytes, lines: int) -> tuple[bytes, list[int]] | None:
+        """As :meth:`Prefilter.select`."""
+        if block.count(_AUDIT_ID) != lines:
+            return None
+        found: dict[int, int] = {}
+        rfind, masks = block.rfind, self._masks
+
+        def on_match(pattern: int, start: int, end: int, flags: int, context: object) -> None:
+            line = rfind(b"\n", 0, end) + 1
+            found[line] = found.get(line, 0) | masks[pattern]
+
+        self._database.scan(block, match_event_handler=on_match)
+        order = sorted(found)
+        find = block.find
+        return b"".join(block[start : find(b"\n", start) + 1] for start in order), [found[start] for start in order]
+
+
+SelectsLines = Prefilter | HyperscanPrefilter
+
+PURE_PYTHON_ENV = "KUBEWARD_PURE_PYTHON_PREFILTER"
+"""Set (to anything) to use :class:`Prefilter` even where Hyperscan is installed (tests compare the two)."""
+
+
+def prefilter_for(hints: Iterable[tuple[Hint, ...] | None]) -> SelectsLines | None:
+    """The prefilter for detections with these hints (Hyperscan where it is installed and works); None when one
+    of them cannot be prefiltered. Built once per process and set of hints: a Hyperscan compile takes ~40 ms,
+    and every part of a log asks for it.
+    """
     collected: list[tuple[Hint, ...]] = []
     for detection_hints in hints:
         if detection_hints is None:
             return None
         collected.append(detection_hints)
-    return Prefilter(collected)
+    return _compiled(tuple(collected), pure_python=bool(os.environ.get(PURE_PYTHON_ENV)))
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled(hints: tuple[tuple[Hint, ...], ...], pure_python: bool) -> SelectsLines:
+    if not pure_python:
+        try:
+            return HyperscanPrefilter(hints)
+        except ImportError:
+            pass
+    return Prefilter(hints)

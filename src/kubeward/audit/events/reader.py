@@ -26,7 +26,7 @@ from isal import isal_zlib
 
 from kubeward.audit.events import managed
 from kubeward.audit.events.model import Event, EventList
-from kubeward.audit.events.prefilter import Prefilter
+from kubeward.audit.events.prefilter import SelectsLines
 
 MAX_REPORTED = 5
 """How many problems of each kind are reported with their location; all are counted."""
@@ -283,7 +283,7 @@ def block_events(
     first: int,
     block: bytes,
     stats: ReadStats,
-    prefilter: Prefilter | None = None,
+    prefilter: SelectsLines | None = None,
     lines: int | None = None,
 ) -> tuple[list[Event], list[int] | None]:
     """Decode a block at once; only a block holding a bad line, non-audit JSON or an EventList is redone
@@ -417,7 +417,7 @@ def _head(path: Path) -> bytes:
 
 
 def read_blocks(
-    paths: Iterable[Path], stats: ReadStats, prefilter: Prefilter | None = None
+    paths: Iterable[Path], stats: ReadStats, prefilter: SelectsLines | None = None
 ) -> Iterator[tuple[list[Event], list[int] | None]]:
     """The events of ``paths`` in rotation order, a block at a time, with their detection masks (see
     :func:`block_events`); ``stats`` is filled as the stream is consumed.
@@ -433,7 +433,7 @@ def read_blocks(
             yield block_events(path, first, block, stats, prefilter)
 
 
-def read_events(paths: Iterable[Path], stats: ReadStats, prefilter: Prefilter | None = None) -> Iterator[Event]:
+def read_events(paths: Iterable[Path], stats: ReadStats, prefilter: SelectsLines | None = None) -> Iterator[Event]:
     """Every audit event of ``paths`` in rotation order — or, with a ``prefilter``, every event it lets through;
     ``stats`` is filled as the stream is consumed.
     """
