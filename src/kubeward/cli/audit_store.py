@@ -18,7 +18,7 @@ import click
 import msgspec
 
 from kubeward.audit.events.hunt import HuntFilter
-from kubeward.audit.events.model import Event
+from kubeward.audit.events.model import Event, rfc3339
 from kubeward.audit.events.reader import ReadStats, read_events
 from kubeward.report.exit_codes import ExitCode
 
@@ -122,7 +122,7 @@ def check_read_only(con: "duckdb.DuckDBPyConnection", query: str) -> str | None:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        return value.isoformat().replace("+00:00", "Z")
+        return rfc3339(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, dict):

@@ -30,7 +30,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kubeward.audit.events.detections import READ_VERBS, rbac_change
-from kubeward.audit.events.model import Event
+from kubeward.audit.events.model import Event, rfc3339
 from kubeward.checks.rule import Severity
 
 K = TypeVar("K")
@@ -276,7 +276,7 @@ def _first(seen: dict[K, _Seen], key: K, when: dt.datetime, audit_id: str) -> No
 
 
 def _anomaly(kind: str, severity: Severity, who: str, seen: _Seen, detail: str) -> Anomaly:
-    return Anomaly(kind, severity, who, seen.time.isoformat().replace("+00:00", "Z"), seen.audit_id, detail)
+    return Anomaly(kind, severity, who, rfc3339(seen.time), seen.audit_id, detail)
 
 
 def find_anomalies(events: Iterable[Event], settings: Settings) -> tuple[Baselines, dt.datetime | None, list[Anomaly]]:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from kubeward.audit.events.detections import DETECTIONS, Detection
-from kubeward.audit.events.model import Event
+from kubeward.audit.events.model import Event, rfc3339
 from kubeward.audit.events.prefilter import SelectsLines, prefilter_for
 
 ORPHAN_SLACK = dt.timedelta(minutes=5)
@@ -78,7 +78,7 @@ class Match:
         when = event.requestReceivedTimestamp
         return cls(
             audit_id=event.auditID,
-            time=when.isoformat().replace("+00:00", "Z") if when else "",
+            time=rfc3339(when) if when else "",
             user=event.user.username,
             impersonated_user=event.impersonatedUser.username if event.impersonatedUser else "",
             verb=event.verb,

@@ -12,6 +12,12 @@ import datetime as dt
 
 import msgspec
 
+
+def rfc3339(when: dt.datetime) -> str:
+    """A timestamp as the API server writes it: ``2026-03-02T08:00:00.002174Z``."""
+    return when.isoformat().replace("+00:00", "Z")
+
+
 STAGE_ORDER = {"RequestReceived": 0, "ResponseStarted": 1, "ResponseComplete": 2, "Panic": 3}
 """Stages in the order the apiserver emits them for one request (``pkg/endpoints/filters/audit.go``)."""
 

@@ -14,6 +14,7 @@ import msgspec
 
 from kubeward.audit.events.anomalies import Anomaly, Baselines
 from kubeward.audit.events.hunt import Hunt, Match
+from kubeward.audit.events.model import rfc3339
 from kubeward.audit.events.reader import ReadStats
 
 FORMATS = ("table", "json", "csv")
@@ -123,7 +124,7 @@ def _input(stats: ReadStats) -> dict[str, Any]:
 
 
 def _stamp(when: dt.datetime | None) -> str | None:
-    return when.isoformat().replace("+00:00", "Z") if when else None
+    return rfc3339(when) if when else None
 
 
 def render_anomalies(

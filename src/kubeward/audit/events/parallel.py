@@ -23,6 +23,7 @@ from kubeward.audit.events.detections import BY_ID, DETECTIONS, Detection
 from kubeward.audit.events.hunt import MAX_EVENTS, Hunt, HuntFilter, paused_gc
 from kubeward.audit.events.model import Event
 from kubeward.audit.events.reader import (
+    GZIP_MAGIC,
     MAX_LINE,
     ReadStats,
     block_events,
@@ -44,7 +45,6 @@ IN_FLIGHT = 2
 """Tasks queued per worker: enough that a worker never waits for the next piece, few enough to bound memory."""
 
 _BLOCK = 1 << 20
-_GZIP_MAGIC = b"\x1f\x8b"
 
 _Result = tuple[Hunt, ReadStats]
 
@@ -56,6 +56,17 @@ class Part:
     path: Path
     start: int = 0
     end: int | None = None
+    gzip: bool = dataclasses.field(default=False, compare=False)
+    """A gzip file (always whole): decompressed here and handed over in pieces."""
+    size: int = dataclasses.field(default=0, compare=False)
+    """Bytes on disk of the whole file, for deciding whether workers are worth starting."""
+
+    @property
+    def to_read(self) -> int:
+        """Bytes this part stands for (gzip at ten times its size, about what audit logs expand to)."""
+        if self.end is not None:
+            return self.end - self.start
+        return self.size * 10 if self.gzip else self.size
 
 
 def plan(paths: Sequence[Path], part_size: int = PART_SIZE) -> list[Part]:
@@ -65,8 +76,9 @@ def plan(paths: Sequence[Path], part_size: int = PART_SIZE) -> list[Part]:
         try:
             size = path.stat().st_size
             with path.open("rb") as raw:
-                if raw.read(2) == _GZIP_MAGIC or size <= part_size or is_document(path):
-                    parts.append(Part(path))
+                gzip = raw.read(2) == GZIP_MAGIC
+                if gzip or size <= part_size or is_document(path):
+                    parts.append(Part(path, gzip=gzip, size=size))
                     continue
                 cuts = [0]
                 for offset in range(part_size, size, part_size):
@@ -176,7 +188,7 @@ def hunt_paths(
     where = where or HuntFilter()
     workers = workers or os.cpu_count() or 1
     parts = plan(paths, part_size)
-    if workers == 1 or _total_size(parts) < part_size:
+    if workers == 1 or sum(part.to_read for part in parts) < part_size:
         return _sequential(paths, stats, detections, where, limit)
     ids = tuple(d.id for d in detections)
     merged: Hunt | None = None
@@ -197,7 +209,7 @@ def hunt_paths(
     _ = Hunt(detections, where).prefilter  # compiled once here, inherited by the forked workers
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
         for part in parts:
-            if part.end is None and _is_gzip(part.path):
+            if part.gzip:
                 stats.files += 1
                 for data in pieces(part.path, stats, min(part_size, GZIP_PIECE)):
                     in_flight.append((part.path, pool.submit(_hunt_piece, part.path, data, ids, where, limit)))
@@ -210,28 +222,6 @@ def hunt_paths(
         while in_flight:
             fold()
     return merged if merged is not None else Hunt(detections, where, limit=limit)
-
-
-def _is_gzip(path: Path) -> bool:
-    try:
-        with path.open("rb") as raw:
-            return raw.read(2) == _GZIP_MAGIC
-    except OSError:
-        return False
-
-
-def _total_size(parts: Sequence[Part]) -> int:
-    """Bytes to read (gzip counted at ten times its size, about what audit logs expand to): below one part's
-    size, processes cost more than they save.
-    """
-    total = 0
-    for part in parts:
-        try:
-            size = (part.end if part.end is not None else part.path.stat().st_size) - part.start
-        except OSError:
-            continue
-        total += size * 10 if part.end is None and _is_gzip(part.path) else size
-    return total
 
 
 def _sequential(

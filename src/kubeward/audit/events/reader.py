@@ -39,7 +39,7 @@ GZIP_ERRORS: tuple[type[Exception], ...] = (EOFError, zlib.error, cast("type[Exc
 """A cut or corrupt gzip stream, whichever inflater reports it."""
 
 _CHUNK = 1 << 20
-_GZIP_MAGIC = b"\x1f\x8b"
+GZIP_MAGIC = b"\x1f\x8b"
 _LUMBERJACK = re.compile(
     r"^(?P<stem>.+)-(?P<ts>\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}(?:\.\d+)?)(?P<ext>\.[^.]+)(?:\.gz)?$"
 )
@@ -192,7 +192,7 @@ def _threaded(chunks: Iterator[bytes]) -> Iterator[bytes]:
 def _chunks(path: Path, start: int = 0, end: int | None = None) -> Iterator[bytes]:
     """The decompressed bytes of ``path``; for a plain file, only those of ``[start, end)``."""
     with path.open("rb") as raw:
-        compressed = raw.read(2) == _GZIP_MAGIC
+        compressed = raw.read(2) == GZIP_MAGIC
         raw.seek(start)
         if compressed:
             yield from _threaded(_gunzip(raw))
@@ -409,7 +409,7 @@ def _head(path: Path) -> bytes:
     try:
         with path.open("rb") as raw:
             data = raw.read(1 << 16)
-        if data[:2] == _GZIP_MAGIC:
+        if data[:2] == GZIP_MAGIC:
             data = zlib.decompressobj(wbits=31).decompress(data, 4096)
     except (OSError, zlib.error):
         return b""  # blocks() reports the problem
